@@ -1,0 +1,56 @@
+package dev.pastiche.image;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
+
+/** Resizing and encoding. */
+public final class ImageOps {
+
+    private ImageOps() {
+    }
+
+    /**
+     * Resizes with bicubic filtering; large reductions first halve repeatedly with bilinear
+     * filtering so that every source pixel still contributes (one bicubic pass would alias).
+     */
+    public static RgbImage resize(RgbImage image, int width, int height) {
+        if (image.width() == width && image.height() == height) {
+            return image;
+        }
+        BufferedImage current = image.image();
+        while (current.getWidth() / 2 >= width && current.getHeight() / 2 >= height) {
+            current = draw(current, current.getWidth() / 2, current.getHeight() / 2, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        }
+        return new RgbImage(draw(current, width, height, RenderingHints.VALUE_INTERPOLATION_BICUBIC));
+    }
+
+    private static BufferedImage draw(BufferedImage src, int width, int height, Object interpolation) {
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, interpolation);
+            g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+            g.drawImage(src, 0, 0, width, height, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    public static byte[] png(BufferedImage image) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(image, "png", out)) {
+                throw new IllegalStateException("no PNG writer");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

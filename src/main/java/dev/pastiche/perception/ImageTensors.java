@@ -1,0 +1,34 @@
+package dev.pastiche.perception;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.pastiche.image.RgbImage;
+
+/** Images to (N, 3, H, W) float tensors of [0, 1] sRGB values (API.md's first step). */
+final class ImageTensors {
+
+    private ImageTensors() {
+    }
+
+    static NDArray batch(NDManager manager, RgbImage... images) {
+        int w = images[0].width();
+        int h = images[0].height();
+        int plane = w * h;
+        float[] data = new float[images.length * 3 * plane];
+        for (int n = 0; n < images.length; n++) {
+            if (images[n].width() != w || images[n].height() != h) {
+                throw new IllegalArgumentException("a batch needs images of one size");
+            }
+            int[] pixels = images[n].pixels();
+            int base = n * 3 * plane;
+            for (int i = 0; i < plane; i++) {
+                int p = pixels[i];
+                data[base + i] = ((p >> 16) & 0xff) / 255f;
+                data[base + plane + i] = ((p >> 8) & 0xff) / 255f;
+                data[base + 2 * plane + i] = (p & 0xff) / 255f;
+            }
+        }
+        return manager.create(data, new Shape(images.length, 3, h, w));
+    }
+}

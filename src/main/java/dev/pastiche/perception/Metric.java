@@ -1,0 +1,37 @@
+package dev.pastiche.perception;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** The three perceptual distances of API.md. */
+public enum Metric {
+    CONTENT, STYLE, FEATURES;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses a comma list such as {@code content,style}; blank means all. */
+    public static Set<Metric> parseList(String list) {
+        if (list == null || list.isBlank()) {
+            return EnumSet.allOf(Metric.class);
+        }
+        Set<Metric> metrics = EnumSet.noneOf(Metric.class);
+        for (String item : list.split(",")) {
+            String name = item.trim();
+            if (name.isEmpty()) {
+                continue;
+            }
+            try {
+                metrics.add(valueOf(name.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown metric '" + name + "'; use a comma list of content, style, features");
+            }
+        }
+        if (metrics.isEmpty()) {
+            throw new IllegalArgumentException("metrics names none of content, style, features");
+        }
+        return metrics;
+    }
+}

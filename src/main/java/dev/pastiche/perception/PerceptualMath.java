@@ -1,0 +1,40 @@
+package dev.pastiche.perception;
+
+import ai.djl.ndarray.NDArray;
+
+/** The numeric definitions of API.md on single taps (C, H, W). */
+final class PerceptualMath {
+
+    /** LPIPS's epsilon, added to the channel norm. */
+    private static final float NORM_EPSILON = 1e-10f;
+
+    private PerceptualMath() {
+    }
+
+    /** {@code G = F·Fᵀ / (C·H·W)} with F the tap as C × HW. */
+    static NDArray gram(NDArray tap) {
+        long c = tap.getShape().get(0);
+        long hw = tap.getShape().get(1) * tap.getShape().get(2);
+        NDArray f = tap.reshape(c, hw);
+        return f.matMul(f.transpose()).div(c * hw);
+    }
+
+    /** Mean over C·H·W of (Fa − Fb)². */
+    static double content(NDArray a, NDArray b) {
+        return a.sub(b).square().mean().getFloat();
+    }
+
+    /** Mean over C·C of (Ga − Gb)² for one layer. */
+    static double style(NDArray a, NDArray b) {
+        return gram(a).sub(gram(b)).square().mean().getFloat();
+    }
+
+    /** Mean over H·W of Σ_c (âc − b̂c)², â being a divided by its L2 norm over channels (LPIPS, uncalibrated). */
+    static double features(NDArray a, NDArray b) {
+        return unitNormalise(a).sub(unitNormalise(b)).square().sum(new int[] {0}).mean().getFloat();
+    }
+
+    private static NDArray unitNormalise(NDArray tap) {
+        return tap.div(tap.square().sum(new int[] {0}, true).sqrt().add(NORM_EPSILON));
+    }
+}

@@ -1,0 +1,160 @@
+package dev.pastiche.vgg.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Resolves {@code pastiche.weights.*} to tensors. {@code auto} takes the configured file, else the
+ * cached download, else tries the download, else falls back to seeded random weights with a loud
+ * warning (or, when pretrained weights are required, to no weights at all).
+ */
+public final class WeightsLoader {
+
+    private static final Logger log = LoggerFactory.getLogger(WeightsLoader.class);
+
+    private final WeightsProperties properties;
+    private final WeightsDownloader downloader;
+
+    public WeightsLoader(WeightsProperties properties) {
+        this.properties = properties;
+        this.downloader = new WeightsDownloader(properties.connectTimeout());
+    }
+
+    /**
+     * Loads exactly the {@code required} tensors (torchvision key → expected shape) into {@code manager}.
+     *
+     * @throws WeightsException a file that is configured but unusable: start-up must fail and say why
+     * @throws WeightsUnavailableException pretrained weights were required and there are none
+     */
+    public LoadedWeights load(Map<String, Shape> required, NDManager manager) {
+        return switch (properties.source()) {
+            case FILE -> fromFile(configuredPath(), "file", required, manager);
+            case DOWNLOAD -> fromDownload(required, manager);
+            case RANDOM -> random(required, manager, "pastiche.weights.source=random");
+            case AUTO -> auto(required, manager);
+        };
+    }
+
+    private LoadedWeights auto(Map<String, Shape> required, NDManager manager) {
+        if (properties.path() != null) {
+            return fromFile(properties.path(), "file", required, manager);
+        }
+        Path cached = WeightsDownloader.cachedPath(properties.cacheDir(), properties.url());
+        if (Files.isRegularFile(cached)) {
+            return fromFile(cached, "download", required, manager);
+        }
+        try {
+            downloader.download(properties.url(), cached, properties.sha256());
+            return fromFile(cached, "download", required, manager);
+        } catch (IOException | WeightsException e) {
+            return random(required, manager, "the download from " + properties.url() + " failed (" + e.getMessage() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WeightsException("interrupted while downloading weights", e);
+        }
+    }
+
+    private LoadedWeights fromDownload(Map<String, Shape> required, NDManager manager) {
+        Path cached = WeightsDownloader.cachedPath(properties.cacheDir(), properties.url());
+        if (!Files.isRegularFile(cached)) {
+            try {
+                downloader.download(properties.url(), cached, properties.sha256());
+            } catch (IOException e) {
+                throw new WeightsException("pastiche.weights.source=download but " + e.getMessage()
+                        + "; check pastiche.weights.url and the network, or put the file at pastiche.weights.path", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WeightsException("interrupted while downloading weights", e);
+            }
+        }
+        return fromFile(cached, "download", required, manager);
+    }
+
+    private Path configuredPath() {
+        if (properties.path() == null) {
+            throw new WeightsException("pastiche.weights.source=file needs pastiche.weights.path: "
+                    + "a safetensors or npz file with torchvision key names");
+        }
+        return properties.path();
+    }
+
+    private LoadedWeights fromFile(Path path, String source, Map<String, Shape> required, NDManager manager) {
+        if (!Files.isRegularFile(path)) {
+            throw new WeightsException("weights file " + path.toAbsolutePath() + " does not exist or is not a file");
+        }
+        long start = System.nanoTime();
+        String sha256;
+        try {
+            sha256 = Sha256.of(path);
+        } catch (IOException e) {
+            throw new WeightsException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+        Sha256.check(properties.sha256(), sha256, path);
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        try (TensorFile file = open(path, manager)) {
+            for (Map.Entry<String, Shape> need : required.entrySet()) {
+                String key = need.getKey();
+                if (!file.keys().contains(key)) {
+                    throw new WeightsException(path + " has no tensor '" + key + "'; weights must use torchvision key names ("
+                            + "features.N.weight, features.N.bias, …) of the configured pastiche.model.variant");
+                }
+                if (!file.shape(key).equals(need.getValue())) {
+                    throw new WeightsException("'" + key + "' in " + path + " has shape " + file.shape(key) + " but the model needs "
+                            + need.getValue() + "; is pastiche.model.variant the variant these weights were trained for?");
+                }
+                tensors.put(key, file.read(key, manager));
+            }
+        } catch (RuntimeException e) {
+            tensors.values().forEach(NDArray::close);
+            throw e;
+        }
+        log.info("Loaded {} VGG weight tensors from {} in {} ms (SHA-256 {})", tensors.size(), path,
+                (System.nanoTime() - start) / 1_000_000, sha256);
+        return new LoadedWeights(tensors, new WeightsInfo(source, true, sha256, null));
+    }
+
+    private static TensorFile open(Path path, NDManager manager) {
+        byte[] magic = new byte[2];
+        try (InputStream in = Files.newInputStream(path)) {
+            if (in.readNBytes(magic, 0, 2) < 2) {
+                throw new WeightsException(path + " is too short to hold weights");
+            }
+        } catch (IOException e) {
+            throw new WeightsException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+        // npz is a zip archive ("PK"); safetensors starts with its header length
+        return magic[0] == 'P' && magic[1] == 'K' ? new NpzFile(path, manager) : new SafetensorsFile(path);
+    }
+
+    private LoadedWeights random(Map<String, Shape> required, NDManager manager, String why) {
+        if (properties.requirePretrained()) {
+            throw new WeightsUnavailableException("No pretrained VGG weights are loaded (" + why + ") and "
+                    + "pastiche.weights.require-pretrained=true. Provide them: set pastiche.weights.path "
+                    + "(PASTICHE_WEIGHTS_PATH) to a safetensors or npz file with torchvision key names, or let the "
+                    + "service download " + properties.url() + " into " + properties.cacheDir().toAbsolutePath()
+                    + " (or place that file there yourself), then restart.");
+        }
+        long seed = properties.seed();
+        log.warn("""
+
+                *********************************************************************************
+                  Pastiche is running on UNTRAINED, RANDOM VGG weights (seed {}): {}.
+                  Every distance and style transfer it computes is meaningless as a perceptual
+                  measure. Set pastiche.weights.path to pretrained torchvision weights (safetensors
+                  or npz), or allow the download of {}.
+                *********************************************************************************""",
+                seed, why, properties.url());
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        required.forEach((key, shape) -> tensors.put(key, RandomWeights.tensor(key, shape, seed, manager)));
+        return new LoadedWeights(tensors, WeightsInfo.random(seed));
+    }
+}

@@ -1,0 +1,98 @@
+package dev.pastiche.web;
+
+import dev.pastiche.perception.ModelInfo;
+import dev.pastiche.perception.PerceptionModel;
+import dev.pastiche.vgg.VggArchitecture;
+import dev.pastiche.vgg.VggVariant;
+import dev.pastiche.vgg.weights.WeightsInfo;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.Arrays;
+import java.util.List;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The VGG family made visible: the variants, the extractor in use, and each variant's architecture table. */
+@Tag(name = "models", description = "The VGG variants, the extractor in use, and architecture tables")
+@RestController
+@RequestMapping("/v1/models")
+class ModelsController {
+
+    /** Larger inputs make no table a person reads; they only cost time. */
+    static final int MAX_INPUT = 16384;
+
+    private final PerceptionModel model;
+
+    ModelsController(PerceptionModel model) {
+        this.model = model;
+    }
+
+    record VariantSummary(String name, boolean batchNorm, int convLayers, int fcLayers, long parameters) {
+    }
+
+    record Extractor(String variant, String device, String contentLayer, List<String> styleLayers, WeightsInfo weights, boolean ready) {
+    }
+
+    record ModelsResponse(List<VariantSummary> variants, Extractor extractor) {
+    }
+
+    record Input(int channels, int height, int width) {
+    }
+
+    record LayerRow(String name, String type, Integer torchvisionIndex, String torchvisionName, Integer kernel, Integer stride,
+            Integer padding, List<Integer> outputShape, Integer receptiveField, long parameters) {
+    }
+
+    record Totals(long parameters, long convParameters, long fcParameters) {
+    }
+
+    record ArchitectureResponse(String name, Input input, List<LayerRow> layers, Totals totals) {
+    }
+
+    @Operation(summary = "List the VGG variants and describe the extractor in use")
+    @GetMapping
+    ModelsResponse models() {
+        List<VariantSummary> variants = Arrays.stream(VggVariant.values())
+                .map(v -> new VariantSummary(v.id(), v.batchNorm(), v.convLayers(), v.fcLayers(),
+                        VggArchitecture.of(v, 224, 224).totals().parameters()))
+                .toList();
+        ModelInfo info = model.info();
+        return new ModelsResponse(variants, new Extractor(info.variant().id(), info.device(), info.contentLayer(),
+                info.styleLayers(), info.weights(), info.ready()));
+    }
+
+    @Operation(summary = "The architecture table of a variant for an input size",
+            description = "Every layer with its torchvision index, output shape, receptive field (r += (k − 1)·j; j *= s) "
+                    + "and parameter count. Taps (blockB_convC) are the outputs of the ReLU after each convolution. "
+                    + "receptiveField is null for the classifier layers, which see the whole input.")
+    @GetMapping("/{variant}")
+    ArchitectureResponse architecture(
+            @Parameter(description = "vgg11, vgg13, vgg16, vgg19 or one of them with _bn") @PathVariable String variant,
+            @RequestParam(defaultValue = "224") int height,
+            @RequestParam(defaultValue = "224") int width) {
+        VggVariant v = VggVariant.find(variant).orElseThrow(() -> new ApiProblemException(ProblemType.NOT_FOUND,
+                "there is no variant '" + variant + "'; use one of "
+                        + String.join(", ", Arrays.stream(VggVariant.values()).map(VggVariant::id).toList())));
+        checkSize("height", height);
+        checkSize("width", width);
+        VggArchitecture.Table table = VggArchitecture.of(v, height, width);
+        List<LayerRow> layers = table.layers().stream()
+                .map(l -> new LayerRow(l.name(), l.kind().label(), l.torchvisionIndex(), l.torchvisionName(), l.kernel(), l.stride(),
+                        l.padding(), l.outputShape(), l.receptiveField(), l.parameters()))
+                .toList();
+        VggArchitecture.Totals t = table.totals();
+        return new ArchitectureResponse(v.id(), new Input(table.channels(), height, width), layers,
+                new Totals(t.parameters(), t.convParameters(), t.fcParameters()));
+    }
+
+    private static void checkSize(String field, int value) {
+        if (value < VggArchitecture.MIN_INPUT || value > MAX_INPUT) {
+            throw ApiProblemException.invalidField(field, "must be between " + VggArchitecture.MIN_INPUT
+                    + " (five 2×2 pools need it) and " + MAX_INPUT + ", got " + value);
+        }
+    }
+}
