@@ -1,0 +1,100 @@
+package dev.pastiche.vgg.weights;
+
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Test weights from the deterministic formula of scripts/reference/make_fixtures.py, and a
+ * safetensors writer so tests load them through the real file path.
+ */
+public final class ReferenceWeights {
+
+    private static final double PHI = 0.6180339887498949;
+
+    private ReferenceWeights() {
+    }
+
+    /** Must match {@code formula} in make_fixtures.py exactly. */
+    public static float[] formula(String key, Shape shape) {
+        String[] parts = key.split("\\.");
+        int index = Integer.parseInt(parts[1]);
+        String name = parts[2];
+        int n = Math.toIntExact(shape.size());
+        float[] out = new float[n];
+        double std = Math.sqrt(2.0 / ((double) n / shape.get(0)));
+        for (int i = 0; i < n; i++) {
+            double f = (i * PHI + index * 0.1234567) % 1.0;
+            double v;
+            if (name.equals("weight") && shape.dimension() == 4) {
+                v = (f - 0.5) * Math.sqrt(12.0) * std;
+            } else if (name.equals("bias")) {
+                v = (f - 0.5) * 0.02;
+            } else if (name.equals("weight")) {
+                v = 1.0 + (f - 0.5) * 0.2;
+            } else if (name.equals("running_mean")) {
+                v = (f - 0.5) * 0.1;
+            } else if (name.equals("running_var")) {
+                v = 1.0 + f * 0.5;
+            } else {
+                throw new IllegalArgumentException(key);
+            }
+            out[i] = (float) v;
+        }
+        return out;
+    }
+
+    /** Writes the formula's tensors for {@code shapes} as a safetensors file. */
+    public static Path writeFormula(Path file, Map<String, Shape> shapes) throws IOException {
+        Map<String, float[]> tensors = new LinkedHashMap<>();
+        shapes.forEach((key, shape) -> tensors.put(key, formula(key, shape)));
+        return writeSafetensors(file, tensors, shapes);
+    }
+
+    /** The safetensors layout: u64 little-endian header length, JSON header, raw little-endian data. */
+    public static Path writeSafetensors(Path file, Map<String, float[]> tensors, Map<String, Shape> shapes) throws IOException {
+        StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
+        long offset = 0;
+        for (Map.Entry<String, float[]> e : tensors.entrySet()) {
+            long bytes = 4L * e.getValue().length;
+            StringBuilder dims = new StringBuilder();
+            for (long d : shapes.get(e.getKey()).getShape()) {
+                dims.append(dims.length() == 0 ? "" : ",").append(d);
+            }
+            header.append(",\"").append(e.getKey()).append("\":{\"dtype\":\"F32\",\"shape\":[").append(dims)
+                    .append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            offset += bytes;
+        }
+        header.append('}');
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
+            out.write(json);
+            for (float[] values : tensors.values()) {
+                ByteBuffer data = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+                data.asFloatBuffer().put(values);
+                out.write(data.array());
+            }
+        }
+        return file;
+    }
+
+    /** Properties as Spring would bind them, with the defaults of {@link WeightsProperties}. */
+    public static WeightsProperties properties(WeightsSource source, Path path, boolean requirePretrained, Path cacheDir, URI url) {
+        return new WeightsProperties(source, requirePretrained, path, url == null ? URI.create(WeightsProperties.DEFAULT_URL) : url,
+                null, cacheDir, 0, Duration.ofSeconds(2));
+    }
+
+    public static WeightsProperties file(Path path) {
+        return properties(WeightsSource.FILE, path, false, path.getParent(), null);
+    }
+}
