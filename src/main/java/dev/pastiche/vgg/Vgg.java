@@ -85,7 +85,8 @@ public final class Vgg extends AbstractBlock {
             for (int j = 0; j < n; j++) {
                 long w0 = Math.floorDiv(j * w, n);
                 long w1 = -Math.floorDiv(-(j + 1) * w, n);
-                cells.add(x.get(new NDIndex(":, :, {}:{}, {}:{}", h0, h1, w0, w1)).mean(new int[] {2, 3}));
+                // PyTorch engine: one axis per mean
+                cells.add(x.get(new NDIndex(":, :, {}:{}, {}:{}", h0, h1, w0, w1)).mean(new int[] {3}).mean(new int[] {2}));
             }
             rows.add(NDArrays.stack(new NDList(cells), 2));
         }

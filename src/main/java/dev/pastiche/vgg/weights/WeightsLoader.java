@@ -56,7 +56,7 @@ public final class WeightsLoader {
             downloader.download(properties.url(), cached, properties.sha256());
             return fromFile(cached, "download", required, manager);
         } catch (IOException | WeightsException e) {
-            return random(required, manager, "the download from " + properties.url() + " failed (" + e.getMessage() + ")");
+            return random(required, manager, "the download from " + properties.url() + " failed (" + describe(e) + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new WeightsException("interrupted while downloading weights", e);
@@ -77,6 +77,11 @@ public final class WeightsLoader {
             }
         }
         return fromFile(cached, "download", required, manager);
+    }
+
+    private static String describe(Exception e) {
+        // connection errors often carry no message; their type is the useful part
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     private Path configuredPath() {
