@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -55,19 +54,26 @@ public final class ReferenceWeights {
 
     /** Writes the formula's tensors for {@code shapes} as a safetensors file. */
     public static Path writeFormula(Path file, Map<String, Shape> shapes) throws IOException {
-        Map<String, float[]> tensors = new LinkedHashMap<>();
-        shapes.forEach((key, shape) -> tensors.put(key, formula(key, shape)));
-        return writeSafetensors(file, tensors, shapes);
+        return writeSafetensors(file, shapes, key -> formula(key, shapes.get(key)));
     }
 
     /** The safetensors layout: u64 little-endian header length, JSON header, raw little-endian data. */
     public static Path writeSafetensors(Path file, Map<String, float[]> tensors, Map<String, Shape> shapes) throws IOException {
+        return writeSafetensors(file, shapes, tensors::get);
+    }
+
+    /**
+     * Writes {@code shapes} in order, taking each tensor's values from {@code values}; a null
+     * answer writes zeros, streamed, so files of pretrained size need no heap.
+     */
+    public static Path writeSafetensors(Path file, Map<String, Shape> shapes, java.util.function.Function<String, float[]> values)
+            throws IOException {
         StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
         long offset = 0;
-        for (Map.Entry<String, float[]> e : tensors.entrySet()) {
-            long bytes = 4L * e.getValue().length;
+        for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+            long bytes = 4L * e.getValue().size();
             StringBuilder dims = new StringBuilder();
-            for (long d : shapes.get(e.getKey()).getShape()) {
+            for (long d : e.getValue().getShape()) {
                 dims.append(dims.length() == 0 ? "" : ",").append(d);
             }
             header.append(",\"").append(e.getKey()).append("\":{\"dtype\":\"F32\",\"shape\":[").append(dims)
@@ -76,13 +82,21 @@ public final class ReferenceWeights {
         }
         header.append('}');
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        try (OutputStream out = Files.newOutputStream(file)) {
+        byte[] zeros = new byte[1 << 20];
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
             out.write(json);
-            for (float[] values : tensors.values()) {
-                ByteBuffer data = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-                data.asFloatBuffer().put(values);
-                out.write(data.array());
+            for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+                float[] data = values.apply(e.getKey());
+                if (data == null) {
+                    for (long left = 4L * e.getValue().size(); left > 0; left -= zeros.length) {
+                        out.write(zeros, 0, (int) Math.min(left, zeros.length));
+                    }
+                    continue;
+                }
+                ByteBuffer buffer = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+                buffer.asFloatBuffer().put(data);
+                out.write(buffer.array());
             }
         }
         return file;
