@@ -100,9 +100,8 @@ final class FeatureExtractor implements AutoCloseable {
         NDArray normalised = images.sub(mean).div(std);
         // one store per call: ParameterStore's lazy caches are not safe to share between threads
         Map<String, NDArray> out = features.forwardTaps(new ParameterStore(manager, false), normalised, taps);
-        if (!out.containsValue(normalised)) {
-            normalised.close();
-        }
+        // taps are layer outputs, never the input itself
+        normalised.close();
         return out;
     }
 

@@ -3,11 +3,13 @@ package dev.pastiche.perception;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import dev.pastiche.image.ImageRejectedException;
 import dev.pastiche.image.RgbImage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.awt.image.BufferedImage;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -59,6 +61,7 @@ public class PerceptualScorer {
         if (metrics.contains(Metric.STYLE) || metrics.contains(Metric.FEATURES)) {
             wanted.addAll(model.styleLayers());
         }
+        checkLargeEnough(reference, wanted);
         return measured(distanceTimer, 2, () -> {
             try (NDManager scope = extractor.newScope()) {
                 Map<String, NDArray> taps = extractor.taps(ImageTensors.batch(scope, reference, candidate), wanted);
@@ -107,7 +110,7 @@ public class PerceptualScorer {
      */
     public BufferedImage featureMap(RgbImage image, String layer, int channels) {
         FeatureExtractor extractor = model.extractor();
-        model.variant().tapIndex(layer);
+        checkLargeEnough(image, Set.of(layer));
         return measured(featureMapTimer, 1, () -> {
             try (NDManager scope = extractor.newScope()) {
                 NDArray tap = extractor.taps(ImageTensors.batch(scope, image), Set.of(layer)).get(layer);
@@ -119,6 +122,24 @@ public class PerceptualScorer {
                 return grid(values, n, h, w);
             }
         });
+    }
+
+    /** An image too small for the pools before a tap would leave it empty, which the engine refuses with an error. */
+    private void checkLargeEnough(RgbImage image, Collection<String> taps) {
+        String deepest = null;
+        int min = 1;
+        for (String tap : taps) {
+            int side = model.variant().minInputSide(tap);
+            if (side > min) {
+                min = side;
+                deepest = tap;
+            }
+        }
+        if (image.width() < min || image.height() < min) {
+            throw new ImageRejectedException(ImageRejectedException.Reason.INVALID, "the image is " + image.width() + "×"
+                    + image.height() + " but " + deepest + " needs at least " + min + "×" + min
+                    + " pixels (each 2×2 pool before it halves the size); send a larger image");
+        }
     }
 
     static BufferedImage grid(float[] values, int n, int h, int w) {

@@ -142,15 +142,18 @@ public final class VggFeatures extends AbstractBlock {
         }
         Map<String, NDArray> out = new LinkedHashMap<>();
         NDArray x = input;
+        // the input belongs to the caller and taps to the result: neither may be closed here
+        boolean keep = true;
         for (int i = 0; i <= wanted.lastKey(); i++) {
             NDArray y = layers.get(i).forward(store, new NDList(x), false).singletonOrThrow();
-            if (x != input && !out.containsValue(x)) {
+            if (!keep) {
                 x.close();
             }
             String tap = wanted.get(i);
             if (tap != null) {
                 out.put(tap, y);
             }
+            keep = tap != null;
             x = y;
         }
         return out;

@@ -87,6 +87,16 @@ public enum VggVariant {
         throw new UnknownLayerException(this, tap);
     }
 
+    /**
+     * The smallest height and width that leave the tap at least one pixel: each 2×2 pool before it
+     * floors the size by half, so it is 2 to the number of those pools.
+     */
+    public int minInputSide(String tap) {
+        int index = tapIndex(tap);
+        long pools = featureLayers.stream().filter(l -> l.index() < index && l.kind() == LayerKind.MAXPOOL).count();
+        return 1 << pools;
+    }
+
     public static Optional<VggVariant> find(String id) {
         return Arrays.stream(values()).filter(v -> v.id().equals(id)).findFirst();
     }

@@ -15,7 +15,9 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -27,6 +29,7 @@ import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
  * Every error as an RFC 9457 problem with API.md's type URIs and a detail that says what to fix;
@@ -102,6 +105,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             detail = "the upload is larger than allowed (" + describeLimit(tooLarge.getMaxUploadSize()) + "); send smaller files";
         } else if (ex instanceof HttpMediaTypeNotSupportedException unsupported) {
             detail = "content type " + unsupported.getContentType() + " is not accepted here; use " + unsupported.getSupportedMediaTypes();
+        } else if (ex instanceof NoResourceFoundException) {
+            detail = "there is nothing at " + path(request) + "; the API's paths are listed at /v3/api-docs";
+        } else if (ex instanceof HttpRequestMethodNotSupportedException unsupported) {
+            detail = unsupported.getMethod() + " is not supported on " + path(request) + "; use "
+                    + String.join(" or ", unsupported.getSupportedMethods() == null ? new String[] {"another method"} : unsupported.getSupportedMethods());
+        } else if (ex instanceof HttpMediaTypeNotAcceptableException notAcceptable) {
+            detail = "no response type in the Accept header can be produced here; accept " + notAcceptable.getSupportedMediaTypes();
         }
         ProblemDetail problem = build(type, statusCode, detail, errors, request);
         return ResponseEntity.status(statusCode).headers(headers).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
