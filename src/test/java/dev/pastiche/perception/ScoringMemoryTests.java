@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ScoringMemoryTests {
 
     private static final int CALLS = 200;
-    /** A leaked tap at this size is ≥ 6 MB per call, so a leak would add more than a gigabyte. */
+    /** A leaked block1 tap at this size is 3.5 MB per call, so a leak would add 700 MB. */
     private static final long RSS_SLACK = 64L << 20;
 
     @TempDir
@@ -33,8 +33,8 @@ class ScoringMemoryTests {
         try (PerceptionModel model = new PerceptionModel(properties,
                 ReferenceWeights.properties(WeightsSource.RANDOM, null, false, dir, null), new SimpleMeterRegistry())) {
             PerceptualScorer scorer = new PerceptualScorer(model, properties, new SimpleMeterRegistry());
-            RgbImage a = noise(160, 120, 1);
-            RgbImage b = noise(160, 120, 2);
+            RgbImage a = noise(96, 72, 1);
+            RgbImage b = noise(96, 72, 2);
             for (int i = 0; i < 20; i++) {
                 scorer.distance(a, b, EnumSet.allOf(Metric.class));
                 scorer.featureMap(a, "block3_conv1", 16);
