@@ -145,7 +145,7 @@ public final class WeightsLoader {
             throw new WeightsUnavailableException("No pretrained VGG weights are loaded (" + why + ") and "
                     + "pastiche.weights.require-pretrained=true. Provide them: set pastiche.weights.path "
                     + "(PASTICHE_WEIGHTS_PATH) to a safetensors or npz file with torchvision key names, or let the "
-                    + "service download " + properties.url() + " into " + properties.cacheDir().toAbsolutePath()
+                    + "service download " + properties.url() + " into pastiche.weights.cache-dir (" + properties.cacheDir() + ")"
                     + " (or place that file there yourself), then restart.");
         }
         long seed = properties.seed();
