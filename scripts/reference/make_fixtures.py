@@ -133,6 +133,98 @@ def case(variant, images, names):
     return {"variant": variant, "images": names, "taps": expected_taps, "distance": dict(total, layers=layers)}
 
 
+class Objective:
+    """API.md's style-transfer loss over the [0, 1] image, as the Java engine computes it."""
+
+    def __init__(self, features, content, style, weights):
+        self.features, self.weights = features, weights
+        self.names = tap_names(features)
+        self.content_target = self.taps(content)[CONTENT][0].detach()
+        self.style_targets = {k: gram(v[0]).detach() for k, v in self.taps(style).items() if k in STYLE}
+
+    def taps(self, x):
+        x = (x - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+        out, wanted = {}, set(STYLE + [CONTENT])
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if self.names.get(i) in wanted:
+                out[self.names[i]] = x
+            if len(out) == len(wanted):
+                return out
+
+    def __call__(self, x):
+        t = self.taps(x)
+        content = (t[CONTENT][0] - self.content_target).pow(2).mean()
+        style = sum((gram(t[k][0]) - self.style_targets[k]).pow(2).mean() for k in STYLE)
+        tv = (x[:, :, 1:, :] - x[:, :, :-1, :]).pow(2).mean() + (x[:, :, :, 1:] - x[:, :, :, :-1]).pow(2).mean()
+        cw, sw, tw = self.weights
+        total = cw * content + sw * style + tw * tv
+        return total, {"total": float(total), "content": float(content), "style": float(style), "tv": float(tv)}
+
+
+def transfer_case(rng):
+    """A 64² content and style, content init: Adam for 50 steps and L-BFGS for 30 evaluations, clamped after each step."""
+    torch.manual_seed(0)
+    model = torchvision.models.vgg19()
+    state = {k: formula(k, tuple(v.shape)) for k, v in model.state_dict().items() if k.startswith("features.")}
+    model.load_state_dict(state, strict=False)
+    features = model.features.eval()
+    for p in features.parameters():
+        p.requires_grad_(False)
+    content_img, style_img = make_images(rng, 64, 64)
+    Image.fromarray(content_img).save(os.path.join(OUT, "transfer-content.png"))
+    Image.fromarray(style_img).save(os.path.join(OUT, "transfer-style.png"))
+    to_tensor = lambda img: (torch.from_numpy(img).permute(2, 0, 1).float().unsqueeze(0) / 255.0).contiguous()
+    content, style = to_tensor(content_img), to_tensor(style_img)
+    # Adam's sign-like early steps make a strong content term chaotic (an input perturbation of
+    # 1e-7 moves the loss at step 10 by 7 %, in PyTorch alone), so its trajectory is compared with
+    # a light content weight; L-BFGS, compared on its final loss, gets a strong one.
+    adam_weights, lbfgs_weights = (1.0, 1e5, 1.0), (1e4, 1e5, 1.0)
+    objective = Objective(features, content, style, adam_weights)
+    result = {"images": ["transfer-content.png", "transfer-style.png"]}
+
+    x = content.clone().requires_grad_(True)
+    adam = torch.optim.Adam([x], lr=0.02)
+    trajectory = {}
+    for step in range(1, 51):
+        adam.zero_grad()
+        total, losses = objective(x)
+        total.backward()
+        adam.step()
+        with torch.no_grad():
+            x.clamp_(0, 1)
+        if step in (1, 10, 25, 50):
+            trajectory[str(step)] = losses
+    with torch.no_grad():
+        final = objective(x)[1]
+    result["adam"] = {"weights": adam_weights, "learningRate": 0.02, "steps": 50, "lossesAtStep": trajectory, "final": final}
+
+    objective = Objective(features, content, style, lbfgs_weights)
+
+    x = content.clone().requires_grad_(True)
+    lbfgs = torch.optim.LBFGS([x], lr=1, max_iter=1, history_size=100, line_search_fn="strong_wolfe")
+    evaluations = [0]
+
+    def closure():
+        lbfgs.zero_grad()
+        total, _ = objective(x)
+        total.backward()
+        evaluations[0] += 1
+        return total
+
+    while evaluations[0] < 30:
+        lbfgs.step(closure)
+        with torch.no_grad():
+            x.clamp_(0, 1)
+    with torch.no_grad():
+        final = objective(x)[1]
+    with torch.no_grad():
+        initial = objective(content)[1]
+    result["lbfgs"] = {"weights": lbfgs_weights, "evaluations": 30, "evaluationsUsed": evaluations[0], "initial": initial,
+                       "final": final}
+    return result
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(20261125)
@@ -141,6 +233,8 @@ def main():
     for img, name in zip(images, names):
         Image.fromarray(img).save(os.path.join(OUT, name))
     cases = [case(v, images, names) for v in ("vgg19", "vgg11_bn")]
+    with open(os.path.join(OUT, "transfer.json"), "w") as f:
+        json.dump(transfer_case(rng), f, indent=1)
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump({"generator": "torch %s, torchvision %s" % (torch.__version__, torchvision.__version__),
                    "formula": "frac(i*0.6180339887498949 + index*0.1234567), see make_fixtures.py",

@@ -8,20 +8,22 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The dependency direction of ARCHITECTURE.md: web → perception → vgg, with image a leaf. */
+/** The dependency direction of ARCHITECTURE.md: web → transfer → perception → vgg, with image a leaf. */
 @AnalyzeClasses(packages = "dev.pastiche", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTests {
 
     @ArchTest
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("web").definedBy("dev.pastiche.web..")
+            .layer("transfer").definedBy("dev.pastiche.transfer..")
             .layer("perception").definedBy("dev.pastiche.perception..")
             .layer("vgg").definedBy("dev.pastiche.vgg..")
             .layer("image").definedBy("dev.pastiche.image..")
             .whereLayer("web").mayNotBeAccessedByAnyLayer()
-            .whereLayer("perception").mayOnlyBeAccessedByLayers("web")
-            .whereLayer("vgg").mayOnlyBeAccessedByLayers("perception", "web")
-            .whereLayer("image").mayOnlyBeAccessedByLayers("perception", "web");
+            .whereLayer("transfer").mayOnlyBeAccessedByLayers("web")
+            .whereLayer("perception").mayOnlyBeAccessedByLayers("transfer", "web")
+            .whereLayer("vgg").mayOnlyBeAccessedByLayers("transfer", "perception", "web")
+            .whereLayer("image").mayOnlyBeAccessedByLayers("transfer", "perception", "web");
 
     /** NDArray never crosses out of the numeric packages: the API speaks records and Java types. */
     @ArchTest

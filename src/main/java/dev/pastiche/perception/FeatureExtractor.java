@@ -18,11 +18,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The frozen VGG: weights loaded once into its own NDManager, inference only (eval mode, no
- * parameter gradients), several taps per forward pass. Thread-safe: every call works in a scope of
- * its caller's and shares nothing mutable.
+ * The frozen VGG: weights loaded once into its own NDManager, eval mode, no parameter gradients
+ * (gradients flow to an input that asks for them, as style transfer's does), several taps per
+ * forward pass. Thread-safe: every call works in a scope of its caller's and shares nothing mutable.
  */
-final class FeatureExtractor implements AutoCloseable {
+public final class FeatureExtractor implements AutoCloseable {
 
     /** ImageNet statistics torchvision's VGGs were trained with (API.md). */
     private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
@@ -70,25 +70,25 @@ final class FeatureExtractor implements AutoCloseable {
         }
     }
 
-    VggVariant variant() {
+    public VggVariant variant() {
         return features.variant();
     }
 
-    WeightsInfo weights() {
+    public WeightsInfo weights() {
         return weights;
     }
 
-    Device device() {
+    public Device device() {
         return manager.getDevice();
     }
 
     /** A scope for one call's arrays; close it to free them all. */
-    NDManager newScope() {
+    public NDManager newScope() {
         return manager.newSubManager();
     }
 
     /** Arrays alive in the extractor and all open scopes: what a leak would make grow. */
-    int liveArrays() {
+    public int liveArrays() {
         return manager.getManagedArrays().size();
     }
 
@@ -96,7 +96,7 @@ final class FeatureExtractor implements AutoCloseable {
      * @param images a batch (N, 3, H, W) of [0, 1] sRGB values in a caller's scope
      * @return the post-ReLU taps, in the caller's scope
      */
-    Map<String, NDArray> taps(NDArray images, Collection<String> taps) {
+    public Map<String, NDArray> taps(NDArray images, Collection<String> taps) {
         NDArray normalised = images.sub(mean).div(std);
         // one store per call: ParameterStore's lazy caches are not safe to share between threads
         Map<String, NDArray> out = features.forwardTaps(new ParameterStore(manager, false), normalised, taps);

@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.pastiche.image.RgbImage;
 
-/** Images to (N, 3, H, W) float tensors of [0, 1] sRGB values (API.md's first step). */
-final class ImageTensors {
+/** Images to and from (N, 3, H, W) float tensors of [0, 1] sRGB values (API.md's first step). */
+public final class ImageTensors {
 
     private ImageTensors() {
     }
 
-    static NDArray batch(NDManager manager, RgbImage... images) {
+    public static NDArray batch(NDManager manager, RgbImage... images) {
         int w = images[0].width();
         int h = images[0].height();
         int plane = w * h;
@@ -30,5 +30,23 @@ final class ImageTensors {
             }
         }
         return manager.create(data, new Shape(images.length, 3, h, w));
+    }
+
+    /** The first image of a (N, 3, H, W) tensor, clamped to [0, 1] and rounded to 8 bits. */
+    public static RgbImage toImage(NDArray batch) {
+        int h = (int) batch.getShape().get(2);
+        int w = (int) batch.getShape().get(3);
+        int plane = w * h;
+        float[] data = batch.get(0).toFloatArray();
+        RgbImage image = RgbImage.blank(w, h);
+        int[] pixels = image.pixels();
+        for (int i = 0; i < plane; i++) {
+            pixels[i] = (to8(data[i]) << 16) | (to8(data[plane + i]) << 8) | to8(data[2 * plane + i]);
+        }
+        return image;
+    }
+
+    private static int to8(float v) {
+        return Math.round(Math.max(0f, Math.min(1f, v)) * 255f);
     }
 }

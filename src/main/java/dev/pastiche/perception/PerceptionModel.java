@@ -71,19 +71,20 @@ public class PerceptionModel implements AutoCloseable {
         return unavailable;
     }
 
-    VggVariant variant() {
+    public VggVariant variant() {
         return variant;
     }
 
-    String contentLayer() {
+    public String contentLayer() {
         return contentLayer;
     }
 
-    List<String> styleLayers() {
+    public List<String> styleLayers() {
         return styleLayers;
     }
 
-    FeatureExtractor extractor() {
+    /** The extractor, for the numeric packages; throws {@link ModelUnavailableException} while there is none. */
+    public FeatureExtractor extractor() {
         if (extractor == null) {
             throw new ModelUnavailableException(unavailable);
         }

@@ -2,8 +2,11 @@ package dev.pastiche.perception;
 
 import ai.djl.ndarray.NDArray;
 
-/** The numeric definitions of API.md on single taps (C, H, W). */
-final class PerceptualMath {
+/**
+ * The numeric definitions of API.md on single taps (C, H, W). The NDArray forms keep the autograd
+ * graph, for style transfer; the double forms are for scoring.
+ */
+public final class PerceptualMath {
 
     /** LPIPS's epsilon, added to the channel norm. */
     private static final float NORM_EPSILON = 1e-10f;
@@ -12,21 +15,26 @@ final class PerceptualMath {
     }
 
     /** {@code G = F·Fᵀ / (C·H·W)} with F the tap as C × HW. */
-    static NDArray gram(NDArray tap) {
+    public static NDArray gram(NDArray tap) {
         long c = tap.getShape().get(0);
         long hw = tap.getShape().get(1) * tap.getShape().get(2);
         NDArray f = tap.reshape(c, hw);
         return f.matMul(f.transpose()).div(c * hw);
     }
 
+    /** Mean over all elements of (a − b)²: the content loss on taps, one style term on Gram matrices. */
+    public static NDArray meanSquaredError(NDArray a, NDArray b) {
+        return a.sub(b).square().mean();
+    }
+
     /** Mean over C·H·W of (Fa − Fb)². */
     static double content(NDArray a, NDArray b) {
-        return a.sub(b).square().mean().getFloat();
+        return meanSquaredError(a, b).getFloat();
     }
 
     /** Mean over C·C of (Ga − Gb)² for one layer. */
     static double style(NDArray a, NDArray b) {
-        return gram(a).sub(gram(b)).square().mean().getFloat();
+        return meanSquaredError(gram(a), gram(b)).getFloat();
     }
 
     /** Mean over H·W of Σ_c (âc − b̂c)², â being a divided by its L2 norm over channels (LPIPS, uncalibrated). */

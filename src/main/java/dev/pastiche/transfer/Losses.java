@@ -1,0 +1,5 @@
+package dev.pastiche.transfer;
+
+/** The terms of API.md's style-transfer loss, unweighted, and the weighted total. */
+public record Losses(double total, double content, double style, double tv) {
+}

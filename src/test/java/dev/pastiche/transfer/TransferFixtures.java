@@ -1,0 +1,83 @@
+package dev.pastiche.transfer;
+
+import dev.pastiche.image.ImageDecoder;
+import dev.pastiche.image.ImageProperties;
+import dev.pastiche.image.RgbImage;
+import dev.pastiche.perception.ModelProperties;
+import dev.pastiche.perception.PerceptionModel;
+import dev.pastiche.vgg.VggFeatures;
+import dev.pastiche.vgg.VggVariant;
+import dev.pastiche.vgg.weights.ReferenceWeights;
+import dev.pastiche.vgg.weights.WeightsProperties;
+import dev.pastiche.vgg.weights.WeightsSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.springframework.util.unit.DataSize;
+
+/** Models, engines and images for the transfer tests. */
+final class TransferFixtures {
+
+    static final List<String> STYLE = List.of("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1");
+    static final TransferProperties LIMITS = new TransferProperties(2048, 5000, 8, DataSize.ofGigabytes(8));
+
+    private TransferFixtures() {
+    }
+
+    static ModelProperties vgg19() {
+        return new ModelProperties(VggVariant.VGG19, "block4_conv2", STYLE, 2);
+    }
+
+    /** VGG19 on the reference formula's weights, loaded from a safetensors file. */
+    static PerceptionModel formulaModel(Path dir) throws IOException {
+        List<String> taps = VggVariant.VGG19.tapNames();
+        Path file = ReferenceWeights.writeFormula(dir.resolve("vgg19-formula.safetensors"),
+                VggFeatures.upTo(VggVariant.VGG19, taps.get(taps.size() - 1)).torchvisionShapes());
+        return new PerceptionModel(vgg19(), ReferenceWeights.file(file), new SimpleMeterRegistry());
+    }
+
+    static PerceptionModel randomModel(Path dir) {
+        WeightsProperties random = ReferenceWeights.properties(WeightsSource.RANDOM, null, false, dir, null);
+        return new PerceptionModel(vgg19(), random, new SimpleMeterRegistry());
+    }
+
+    static StyleTransferEngine engine(PerceptionModel model) {
+        return engine(model, LIMITS);
+    }
+
+    static StyleTransferEngine engine(PerceptionModel model, TransferProperties limits) {
+        return new StyleTransferEngine(model, limits, new SimpleMeterRegistry());
+    }
+
+    static RgbImage resource(String name) {
+        try (InputStream in = TransferFixtures.class.getResourceAsStream("/reference/" + name)) {
+            return new ImageDecoder(new ImageProperties(1 << 20)).decode(in.readAllBytes(), name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Smooth colour gradients plus seeded noise: a content-like image with real chrominance. */
+    static RgbImage picture(int w, int h, long seed) {
+        RgbImage image = RgbImage.blank(w, h);
+        Random random = new Random(seed);
+        int[] pixels = image.pixels();
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int r = clamp(255 * x / w + random.nextInt(31) - 15);
+                int g = clamp(255 * y / h + random.nextInt(31) - 15);
+                int b = clamp(128 + (int) (100 * Math.sin((x + y + seed) / 5.0)));
+                pixels[y * w + x] = (r << 16) | (g << 8) | b;
+            }
+        }
+        return image;
+    }
+
+    private static int clamp(int v) {
+        return Math.max(0, Math.min(255, v));
+    }
+}

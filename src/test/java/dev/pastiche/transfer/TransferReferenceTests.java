@@ -1,0 +1,104 @@
+package dev.pastiche.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pastiche.image.RgbImage;
+import dev.pastiche.perception.PerceptionModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Agreement with PyTorch (scripts/reference/make_fixtures.py): the same 64² content and style,
+ * formula weights and content init, run with torch.optim.Adam and torch.optim.LBFGS.
+ */
+class TransferReferenceTests {
+
+    @TempDir
+    static Path dir;
+
+    private static PerceptionModel model;
+    private static JsonNode expected;
+    private static RgbImage content;
+    private static RgbImage style;
+
+    @BeforeAll
+    static void load() throws IOException {
+        model = TransferFixtures.formulaModel(dir);
+        try (InputStream in = TransferReferenceTests.class.getResourceAsStream("/reference/transfer.json")) {
+            expected = JsonMapper.shared().readTree(in);
+        }
+        content = TransferFixtures.resource("transfer-content.png");
+        style = TransferFixtures.resource("transfer-style.png");
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static TransferOptions.Builder options(JsonNode run) {
+        JsonNode weights = run.get("weights");
+        return TransferOptions.builder().size(64).init(InitMode.CONTENT).seed(1)
+                .contentWeight(weights.get(0).asDouble()).styleWeight(weights.get(1).asDouble()).tvWeight(weights.get(2).asDouble());
+    }
+
+    @Test
+    void adamAgreesWithTorchOptimAdamWithinOneThousandth() {
+        JsonNode adam = expected.get("adam");
+        Map<Integer, Losses> trajectory = new HashMap<>();
+        TransferListener recorder = new TransferListener() {
+            @Override
+            public void progress(TransferProgress progress) {
+                trajectory.put(progress.iteration(), progress.losses());
+            }
+        };
+        TransferOptions options = options(adam).optimizer(OptimizerType.ADAM).learningRate(adam.get("learningRate").asDouble())
+                .iterations(adam.get("steps").asInt()).build();
+        TransferResult result = TransferFixtures.engine(model).run(new TransferRequest(content, List.of(style), options), recorder, () -> false);
+
+        assertThat(result.evaluations()).isEqualTo(50);
+        for (Map.Entry<String, JsonNode> step : adam.get("lossesAtStep").properties()) {
+            assertLosses("step " + step.getKey(), trajectory.get(Integer.parseInt(step.getKey())), step.getValue(), 1e-3,
+                    options.contentWeight());
+        }
+        assertLosses("final", result.losses(), adam.get("final"), 1e-3, options.contentWeight());
+    }
+
+    @Test
+    void lbfgsReachesTorchOptimLbfgsLossWithinFivePercent() {
+        JsonNode lbfgs = expected.get("lbfgs");
+        TransferOptions options = options(lbfgs).optimizer(OptimizerType.LBFGS).iterations(lbfgs.get("evaluations").asInt()).build();
+        TransferResult result = TransferFixtures.engine(model).run(new TransferRequest(content, List.of(style), options), TransferListener.NONE, () -> false);
+
+        assertThat(result.evaluations()).isBetween(30, 30 + 25);
+        double want = lbfgs.get("final").get("total").asDouble();
+        assertThat(result.losses().total()).isCloseTo(want, within(0.05 * want));
+        assertThat(result.losses().total()).isLessThan(lbfgs.get("initial").get("total").asDouble() / 2);
+    }
+
+    /**
+     * Total, style and TV to a relative {@code relative}; the content term, which carries a weight
+     * of 1 beside 1e5 for style here and so is barely optimised, by its weighted contribution
+     * relative to the total.
+     */
+    private static void assertLosses(String what, Losses actual, JsonNode want, double relative, double contentWeight) {
+        assertThat(actual).as(what).isNotNull();
+        double total = want.get("total").asDouble();
+        assertThat(actual.total()).as(what + " total").isCloseTo(total, within(relative * total));
+        assertThat(actual.style()).as(what + " style").isCloseTo(want.get("style").asDouble(), within(relative * want.get("style").asDouble()));
+        assertThat(actual.tv()).as(what + " tv").isCloseTo(want.get("tv").asDouble(), within(relative * want.get("tv").asDouble()));
+        assertThat(contentWeight * actual.content()).as(what + " weighted content")
+                .isCloseTo(contentWeight * want.get("content").asDouble(), within(relative * total));
+    }
+}
