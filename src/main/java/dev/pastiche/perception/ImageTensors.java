@@ -37,7 +37,10 @@ public final class ImageTensors {
         int h = (int) batch.getShape().get(2);
         int w = (int) batch.getShape().get(3);
         int plane = w * h;
-        float[] data = batch.get(0).toFloatArray();
+        float[] data;
+        try (NDArray first = batch.get(0)) {
+            data = first.toFloatArray();
+        }
         RgbImage image = RgbImage.blank(w, h);
         int[] pixels = image.pixels();
         for (int i = 0; i < plane; i++) {

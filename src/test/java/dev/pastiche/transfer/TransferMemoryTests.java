@@ -1,0 +1,100 @@
+package dev.pastiche.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pastiche.image.RgbImage;
+import dev.pastiche.perception.PerceptionModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Native memory stays flat across iterations: per-step scopes free everything a step makes. */
+class TransferMemoryTests {
+
+    /** An iteration leaking one 128² activation or gradient would add ≥ 64 MB over 300 iterations. */
+    private static final long RSS_SLACK = 48L << 20;
+
+    @TempDir
+    static Path dir;
+
+    private static PerceptionModel model;
+
+    @BeforeAll
+    static void load() {
+        model = TransferFixtures.randomModel(dir);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void threeHundredAdamIterationsAt128KeepLiveArraysAndRssFlat() {
+        List<Integer> arrays = new ArrayList<>();
+        List<Long> rss = new ArrayList<>();
+        TransferListener probe = new TransferListener() {
+            @Override
+            public void progress(TransferProgress progress) {
+                arrays.add(model.extractor().liveArrays());
+                if (progress.iteration() == 30 || progress.iteration() == 300) {
+                    rss.add(rss());
+                }
+            }
+        };
+        int before = model.extractor().liveArrays();
+        RgbImage content = TransferFixtures.picture(128, 128, 1);
+        RgbImage style = TransferFixtures.picture(128, 128, 2);
+        TransferOptions options = TransferOptions.builder().size(128).iterations(300).optimizer(OptimizerType.ADAM).seed(3)
+                .previewEvery(50).build();
+        TransferFixtures.engine(model).run(new TransferRequest(content, List.of(style), options), probe, () -> false);
+
+        assertThat(arrays).hasSize(300);
+        assertThat(arrays.subList(1, 300)).as("live NDArrays at each evaluation").containsOnly(arrays.get(1));
+        assertThat(rss.get(1) - rss.get(0)).as("RSS growth from iteration 30 to 300 (%d MB → %d MB)", rss.get(0) >> 20, rss.get(1) >> 20)
+                .isLessThan(RSS_SLACK);
+        assertThat(model.extractor().liveArrays()).isEqualTo(before);
+    }
+
+    @Test
+    void lbfgsHistoryIsBoundedAndReleasedWithTheRun() {
+        List<Integer> arrays = new ArrayList<>();
+        TransferListener probe = new TransferListener() {
+            @Override
+            public void progress(TransferProgress progress) {
+                arrays.add(model.extractor().liveArrays());
+            }
+        };
+        int before = model.extractor().liveArrays();
+        TransferOptions options = TransferOptions.builder().size(64).iterations(60).optimizer(OptimizerType.LBFGS).seed(3).build();
+        TransferFixtures.engine(model).run(new TransferRequest(TransferFixtures.picture(64, 64, 1),
+                List.of(TransferFixtures.picture(64, 64, 2)), options), probe, () -> false);
+
+        // two history vectors per iteration at most, and each line search's points freed with its step
+        int iterationsAtMost = arrays.size();
+        assertThat(arrays.stream().mapToInt(Integer::intValue).max().orElseThrow())
+                .isLessThan(arrays.get(0) + 2 * iterationsAtMost + 40);
+        assertThat(model.extractor().liveArrays()).isEqualTo(before);
+    }
+
+    private static long rss() {
+        System.gc();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no VmRSS");
+    }
+}
