@@ -59,7 +59,8 @@ public record TransferOptions(Integer size, Integer iterations, OptimizerType op
         }
         int stages = orDefault(scales, 1);
         range(errors, "scales", stages, 1, MAX_SCALES);
-        int smallest = orDefault(minSize, Math.min(DEFAULT_MIN_SIZE, resolvedSize));
+        // the default follows a small size down, but stays valid itself: a bad size is reported once, as size
+        int smallest = orDefault(minSize, Math.max(SMALLEST_SIZE, Math.min(DEFAULT_MIN_SIZE, resolvedSize)));
         range(errors, "minSize", smallest, SMALLEST_SIZE, Math.max(SMALLEST_SIZE, resolvedSize));
         int previews = orDefault(previewEvery, DEFAULT_PREVIEW_EVERY);
         range(errors, "previewEvery", previews, 1, Integer.MAX_VALUE);
