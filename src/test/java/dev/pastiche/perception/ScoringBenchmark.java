@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.pastiche.image.RgbImage;
+import dev.pastiche.testing.TestImages;
 import dev.pastiche.vgg.Vgg;
 import dev.pastiche.vgg.VggArchitecture;
 import dev.pastiche.vgg.VggVariant;
@@ -24,7 +25,6 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,8 +51,8 @@ class ScoringBenchmark {
             System.out.println("\n| size | operation | median ms | images/s | GFLOP per image | GFLOP/s |");
             System.out.println("|---|---|---|---|---|---|");
             for (int size : new int[] {224, 512}) {
-                RgbImage a = noise(size, 1);
-                RgbImage b = noise(size, 2);
+                RgbImage a = TestImages.noise(size, size, 1);
+                RgbImage b = TestImages.noise(size, size, 2);
                 double gflop = convGflop(size, "block5_conv1");
                 int runs = size == 224 ? 20 : 10;
                 double forward = median(runs, () -> {
@@ -158,15 +158,5 @@ class ScoringBenchmark {
         }
         Arrays.sort(ms);
         return ms[runs / 2];
-    }
-
-    private static RgbImage noise(int size, long seed) {
-        RgbImage image = RgbImage.blank(size, size);
-        Random random = new Random(seed);
-        int[] pixels = image.pixels();
-        for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = random.nextInt(1 << 24);
-        }
-        return image;
     }
 }

@@ -1,12 +1,12 @@
 package dev.pastiche.transfer;
 
-import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.PerceptionModel;
+import dev.pastiche.testing.ProcessMemory;
+import dev.pastiche.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
  * The Java side of the transfer benchmark, run in a fresh JVM so that its peak RSS is its own:
@@ -32,33 +32,14 @@ public final class TransferBenchMain {
             };
             TransferOptions options = TransferOptions.builder().size(size).iterations(steps + 4).optimizer(OptimizerType.ADAM)
                     .seed(1).previewEvery(Integer.MAX_VALUE).build();
-            engine.run(new TransferRequest(noise(size, 1), List.of(noise(size, 2)), options), clock, () -> false);
+            engine.run(new TransferRequest(TestImages.noise(size, size, 1), List.of(TestImages.noise(size, size, 2)), options), clock, () -> false);
             List<Double> ms = new ArrayList<>();
             // intervals between evaluations after three warm-up steps
             for (int i = 4; i < stamps.size(); i++) {
                 ms.add((stamps.get(i) - stamps.get(i - 1)) / 1e6);
             }
             ms.sort(Double::compare);
-            System.out.printf("{\"size\": %d, \"msPerStep\": %.1f, \"peakRssMb\": %.0f}%n", size, ms.get(ms.size() / 2), peakRssMb());
+            System.out.printf("{\"size\": %d, \"msPerStep\": %.1f, \"peakRssMb\": %.0f}%n", size, ms.get(ms.size() / 2), ProcessMemory.peakRss() / 1048576.0);
         }
-    }
-
-    static RgbImage noise(int size, long seed) {
-        RgbImage image = RgbImage.blank(size, size);
-        Random random = new Random(seed);
-        int[] pixels = image.pixels();
-        for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = random.nextInt(1 << 24);
-        }
-        return image;
-    }
-
-    static double peakRssMb() throws java.io.IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
-            }
-        }
-        return Double.NaN;
     }
 }

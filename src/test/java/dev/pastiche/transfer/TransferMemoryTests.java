@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.PerceptionModel;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.pastiche.testing.ProcessMemory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +43,7 @@ class TransferMemoryTests {
             public void progress(TransferProgress progress) {
                 arrays.add(model.extractor().liveArrays());
                 if (progress.iteration() == 30 || progress.iteration() == 300) {
-                    rss.add(rss());
+                    rss.add(ProcessMemory.rss());
                 }
             }
         };
@@ -82,19 +80,5 @@ class TransferMemoryTests {
         assertThat(arrays.stream().mapToInt(Integer::intValue).max().orElseThrow())
                 .isLessThan(arrays.get(0) + 2 * iterationsAtMost + 40);
         assertThat(model.extractor().liveArrays()).isEqualTo(before);
-    }
-
-    private static long rss() {
-        System.gc();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        throw new IllegalStateException("no VmRSS");
     }
 }
