@@ -8,25 +8,29 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The dependency direction of ARCHITECTURE.md: web → transfer → perception → vgg, with image a leaf. */
+/** The dependency direction of ARCHITECTURE.md: web → job → transfer → perception → vgg, with image and storage leaves. */
 @AnalyzeClasses(packages = "dev.pastiche", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTests {
 
     @ArchTest
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("web").definedBy("dev.pastiche.web..")
+            .layer("job").definedBy("dev.pastiche.job..")
+            .layer("storage").definedBy("dev.pastiche.storage..")
             .layer("transfer").definedBy("dev.pastiche.transfer..")
             .layer("perception").definedBy("dev.pastiche.perception..")
             .layer("vgg").definedBy("dev.pastiche.vgg..")
             .layer("image").definedBy("dev.pastiche.image..")
             .whereLayer("web").mayNotBeAccessedByAnyLayer()
-            .whereLayer("transfer").mayOnlyBeAccessedByLayers("web")
-            .whereLayer("perception").mayOnlyBeAccessedByLayers("transfer", "web")
-            .whereLayer("vgg").mayOnlyBeAccessedByLayers("transfer", "perception", "web")
-            .whereLayer("image").mayOnlyBeAccessedByLayers("transfer", "perception", "web");
+            .whereLayer("job").mayOnlyBeAccessedByLayers("web")
+            .whereLayer("storage").mayOnlyBeAccessedByLayers("job", "web")
+            .whereLayer("transfer").mayOnlyBeAccessedByLayers("job", "web")
+            .whereLayer("perception").mayOnlyBeAccessedByLayers("transfer", "job", "web")
+            .whereLayer("vgg").mayOnlyBeAccessedByLayers("transfer", "perception", "job", "web")
+            .whereLayer("image").mayOnlyBeAccessedByLayers("transfer", "perception", "job", "web");
 
     /** NDArray never crosses out of the numeric packages: the API speaks records and Java types. */
     @ArchTest
-    static final ArchRule ndArraysStayInside = noClasses().that().resideInAnyPackage("dev.pastiche.web..", "dev.pastiche.image..")
+    static final ArchRule ndArraysStayInside = noClasses().that().resideInAnyPackage("dev.pastiche.web..", "dev.pastiche.job..", "dev.pastiche.image..", "dev.pastiche.storage..")
             .should().dependOnClassesThat().resideInAPackage("ai.djl..");
 }

@@ -18,4 +18,11 @@ public record ResolvedOptions(int size, int iterations, OptimizerType optimizer,
                 styleWeights, styleScale, init, seed, preserveColors, scales, Math.min(minSize, newSize), contentLayer,
                 styleLayers, previewEvery, deadlineSeconds, downscaleToFit);
     }
+
+    /** The same run as options a user could send: resolving them again gives back these. */
+    public TransferOptions toOptions() {
+        return new TransferOptions(size, iterations, optimizer, learningRate, contentWeight, styleWeight, tvWeight, styleWeights,
+                styleScale, init, seed, preserveColors, scales, minSize, contentLayer, styleLayers, previewEvery,
+                deadlineSeconds == 0 ? null : deadlineSeconds, downscaleToFit);
+    }
 }

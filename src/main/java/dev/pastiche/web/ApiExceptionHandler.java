@@ -1,6 +1,11 @@
 package dev.pastiche.web;
 
 import dev.pastiche.image.ImageRejectedException;
+import dev.pastiche.job.JobNotFoundException;
+import dev.pastiche.job.JobNotReadyException;
+import dev.pastiche.job.QueueFullException;
+import dev.pastiche.transfer.InvalidOptionsException;
+import dev.pastiche.transfer.TransferTooLargeException;
 import dev.pastiche.perception.ModelUnavailableException;
 import dev.pastiche.vgg.UnknownLayerException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -39,6 +44,8 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+    /** A job at 512² takes minutes; half a minute is a polite first retry. */
+    private static final int QUEUE_FULL_RETRY_SECONDS = 30;
 
     @ExceptionHandler(ApiProblemException.class)
     ResponseEntity<Object> apiProblem(ApiProblemException e, WebRequest request) {
@@ -63,6 +70,34 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(ModelUnavailableException.class)
     ResponseEntity<Object> modelUnavailable(ModelUnavailableException e, WebRequest request) {
         return problem(ProblemType.MODEL_UNAVAILABLE, e.getMessage(), List.of(), request);
+    }
+
+    @ExceptionHandler(InvalidOptionsException.class)
+    ResponseEntity<Object> invalidOptions(InvalidOptionsException e, WebRequest request) {
+        return problem(ProblemType.VALIDATION, e.getMessage(),
+                e.errors().stream().map(f -> new ApiProblemException.FieldError(f.field(), f.message())).toList(), request);
+    }
+
+    @ExceptionHandler(TransferTooLargeException.class)
+    ResponseEntity<Object> transferTooLarge(TransferTooLargeException e, WebRequest request) {
+        return problem(ProblemType.IMAGE_TOO_LARGE, e.getMessage(), List.of(), request);
+    }
+
+    @ExceptionHandler(JobNotFoundException.class)
+    ResponseEntity<Object> jobNotFound(JobNotFoundException e, WebRequest request) {
+        return problem(ProblemType.NOT_FOUND, e.getMessage(), List.of(), request);
+    }
+
+    @ExceptionHandler(JobNotReadyException.class)
+    ResponseEntity<Object> jobNotReady(JobNotReadyException e, WebRequest request) {
+        return problem(ProblemType.NOT_READY, e.getMessage(), List.of(), request);
+    }
+
+    @ExceptionHandler(QueueFullException.class)
+    ResponseEntity<Object> queueFull(QueueFullException e, WebRequest request) {
+        ResponseEntity<Object> response = problem(ProblemType.QUEUE_FULL, e.getMessage(), List.of(), request);
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(QUEUE_FULL_RETRY_SECONDS)).body(response.getBody());
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)

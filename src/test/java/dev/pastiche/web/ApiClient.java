@@ -64,6 +64,15 @@ final class ApiClient {
         return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
+    /** A POST without a body, such as a cancel. */
+    HttpResponse<byte[]> post(String path) {
+        return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    HttpResponse<byte[]> delete(String path) {
+        return send(request(path).DELETE().build());
+    }
+
     CompletableFuture<HttpResponse<byte[]>> postAsync(String path, Multipart body) {
         return http.sendAsync(postRequest(path, body), HttpResponse.BodyHandlers.ofByteArray());
     }
@@ -155,6 +164,14 @@ final class ApiClient {
 
         Multipart png(String name, byte[] content) {
             return file(name, name + ".png", "image/png", content);
+        }
+
+        /** A JSON part, as API.md's {@code options}. */
+        Multipart json(String name, String value) {
+            head("Content-Disposition: form-data; name=\"" + name + "\"\r\nContent-Type: application/json\r\n");
+            out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
+            out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            return this;
         }
 
         Multipart field(String name, String value) {

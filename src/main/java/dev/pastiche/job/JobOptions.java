@@ -1,0 +1,21 @@
+package dev.pastiche.job;
+
+import dev.pastiche.transfer.ResolvedOptions;
+import java.util.Locale;
+
+/**
+ * A job's options as stored and reported: the engine's resolved options plus what only the job
+ * needs.
+ *
+ * @param outputFormat {@code png} or {@code jpeg}
+ */
+public record JobOptions(ResolvedOptions transfer, String outputFormat) {
+
+    public static String checkFormat(String format) {
+        String f = format == null ? "png" : format.toLowerCase(Locale.ROOT);
+        if (!f.equals("png") && !f.equals("jpeg")) {
+            throw new IllegalArgumentException("outputFormat must be png or jpeg, got " + format);
+        }
+        return f;
+    }
+}

@@ -1,0 +1,14 @@
+package dev.pastiche.job;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A row of {@code style_transfer_job}. JSON columns stay strings here: the options as resolved,
+ * the latest progress, the result summary.
+ */
+public record JobRecord(UUID id, String owner, JobStatus status, Instant createdAt, Instant startedAt, Instant finishedAt,
+        String options, String contentBlob, List<String> styleBlobs, String progress, String previewBlob, String resultBlob,
+        String result, String errorType, String errorDetail, boolean cancelRequested) {
+}

@@ -1,0 +1,136 @@
+package dev.pastiche.job;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Pastiche's job table (Flyway V1), plain SQL that runs on H2 and PostgreSQL. */
+@Repository
+class JobRepository {
+
+    private final JdbcClient jdbc;
+
+    JobRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    void insert(JobRecord job) {
+        jdbc.sql("""
+                INSERT INTO style_transfer_job (id, owner, status, created_at, options, content_blob, style_blobs)
+                VALUES (:id, :owner, :status, :createdAt, :options, :content, :styles)""")
+                .param("id", job.id()).param("owner", job.owner()).param("status", job.status().name())
+                .param("createdAt", time(job.createdAt())).param("options", job.options())
+                .param("content", job.contentBlob()).param("styles", String.join(",", job.styleBlobs()))
+                .update();
+    }
+
+    Optional<JobRecord> find(UUID id) {
+        return jdbc.sql("SELECT * FROM style_transfer_job WHERE id = :id").param("id", id).query(JobRepository::row).optional();
+    }
+
+    /** Newest first; {@code after} is the last job of the previous page. */
+    List<JobRecord> page(String owner, JobStatus status, JobRecord after, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM style_transfer_job WHERE owner = :owner");
+        if (status != null) {
+            sql.append(" AND status = :status");
+        }
+        if (after != null) {
+            sql.append(" AND (created_at < :createdAt OR (created_at = :createdAt AND id < :id))");
+        }
+        sql.append(" ORDER BY created_at DESC, id DESC LIMIT :limit");
+        JdbcClient.StatementSpec statement = jdbc.sql(sql.toString()).param("owner", owner).param("limit", limit);
+        if (status != null) {
+            statement = statement.param("status", status.name());
+        }
+        if (after != null) {
+            statement = statement.param("createdAt", time(after.createdAt())).param("id", after.id());
+        }
+        return statement.query(JobRepository::row).list();
+    }
+
+    long countQueued() {
+        return jdbc.sql("SELECT COUNT(*) FROM style_transfer_job WHERE status = 'QUEUED'").query(Long.class).single();
+    }
+
+    /** QUEUED → RUNNING; false when the job is no longer queued (cancelled, or already taken). */
+    boolean start(UUID id, Instant at) {
+        return jdbc.sql("UPDATE style_transfer_job SET status = 'RUNNING', started_at = :at WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")
+                .param("at", time(at)).param("id", id).update() == 1;
+    }
+
+    void progress(UUID id, String progress, String previewBlob) {
+        jdbc.sql("UPDATE style_transfer_job SET progress = :progress, preview_blob = COALESCE(:preview, preview_blob) WHERE id = :id")
+                .param("progress", progress).param("preview", previewBlob).param("id", id).update();
+    }
+
+    void succeed(UUID id, Instant at, String resultBlob, String result, String progress) {
+        jdbc.sql("""
+                UPDATE style_transfer_job SET status = 'SUCCEEDED', finished_at = :at, result_blob = :blob, result = :result,
+                progress = :progress WHERE id = :id AND status = 'RUNNING'""")
+                .param("at", time(at)).param("blob", resultBlob).param("result", result).param("progress", progress)
+                .param("id", id).update();
+    }
+
+    void fail(UUID id, Instant at, String type, String detail) {
+        jdbc.sql("""
+                UPDATE style_transfer_job SET status = 'FAILED', finished_at = :at, error_type = :type, error_detail = :detail
+                WHERE id = :id AND status IN ('QUEUED', 'RUNNING')""")
+                .param("at", time(at)).param("type", type).param("detail", detail).param("id", id).update();
+    }
+
+    /** Marks a running job for cancellation and cancels a queued one at once; finished jobs are unchanged. */
+    void cancel(UUID id, Instant at) {
+        jdbc.sql("UPDATE style_transfer_job SET cancel_requested = TRUE WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")
+                .param("id", id).update();
+        jdbc.sql("UPDATE style_transfer_job SET status = 'CANCELLED', finished_at = :at WHERE id = :id AND status = 'QUEUED'")
+                .param("at", time(at)).param("id", id).update();
+    }
+
+    void cancelled(UUID id, Instant at) {
+        jdbc.sql("UPDATE style_transfer_job SET status = 'CANCELLED', finished_at = :at WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")
+                .param("at", time(at)).param("id", id).update();
+    }
+
+    boolean cancelRequested(UUID id) {
+        return jdbc.sql("SELECT cancel_requested FROM style_transfer_job WHERE id = :id").param("id", id)
+                .query(Boolean.class).optional().orElse(true);
+    }
+
+    void delete(UUID id) {
+        jdbc.sql("DELETE FROM style_transfer_job WHERE id = :id").param("id", id).update();
+    }
+
+    /** Whether any job still refers to the blob, so that deleting one job never removes another's image. */
+    boolean referenced(String blob) {
+        return jdbc.sql("""
+                SELECT COUNT(*) FROM style_transfer_job WHERE content_blob = :blob OR preview_blob = :blob OR result_blob = :blob
+                OR style_blobs LIKE :like""")
+                .param("blob", blob).param("like", "%" + blob + "%").query(Long.class).single() > 0;
+    }
+
+    private static OffsetDateTime time(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp ts = rs.getTimestamp(column);
+        return ts == null ? null : ts.toInstant();
+    }
+
+    private static JobRecord row(ResultSet rs, int n) throws SQLException {
+        return new JobRecord(rs.getObject("id", UUID.class), rs.getString("owner"), JobStatus.valueOf(rs.getString("status")),
+                instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("options"),
+                rs.getString("content_blob"), Arrays.asList(rs.getString("style_blobs").split(",")), rs.getString("progress"),
+                rs.getString("preview_blob"), rs.getString("result_blob"), rs.getString("result"), rs.getString("error_type"),
+                rs.getString("error_detail"), rs.getBoolean("cancel_requested"));
+    }
+}

@@ -1,0 +1,21 @@
+package dev.pastiche.job;
+
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The job queue ({@code pastiche.jobs.*}).
+ *
+ * @param maxQueued jobs waiting before new ones get 503 {@code queue-full}
+ * @param progressInterval the least time between two progress writes of a running job
+ */
+@Validated
+@ConfigurationProperties("pastiche.jobs")
+public record JobsProperties(
+        @DefaultValue("100") @Positive int maxQueued,
+        @DefaultValue("500ms") @NotNull Duration progressInterval) {
+}

@@ -1,0 +1,127 @@
+package dev.pastiche.job;
+
+import dev.pastiche.image.ImageDecoder;
+import dev.pastiche.image.ImageOps;
+import dev.pastiche.image.RgbImage;
+import dev.pastiche.storage.BlobStore;
+import dev.pastiche.transfer.InvalidOptionsException;
+import dev.pastiche.transfer.StyleTransferEngine;
+import dev.pastiche.transfer.TransferCancelledException;
+import dev.pastiche.transfer.TransferDeadlineException;
+import dev.pastiche.transfer.TransferListener;
+import dev.pastiche.transfer.TransferProgress;
+import dev.pastiche.transfer.TransferRequest;
+import dev.pastiche.transfer.TransferResult;
+import dev.pastiche.transfer.TransferTooLargeException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jobrunr.jobs.annotations.Job;
+import org.jobrunr.jobs.lambdas.JobRequestHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs one style-transfer job on this node's worker: reads the inputs back from the blob store,
+ * runs the engine, writes progress (throttled) and previews so that any node can serve them, and
+ * stores the result. A job that is no longer queued or running is skipped, so a retried or
+ * recovered job yields exactly one result.
+ */
+@Component
+public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJobRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(StyleTransferJobHandler.class);
+    private final JobRepository jobs;
+    private final BlobStore blobs;
+    private final ImageDecoder decoder;
+    private final StyleTransferEngine engine;
+    private final JsonMapper json;
+    private final JobsProperties properties;
+
+    StyleTransferJobHandler(JobRepository jobs, BlobStore blobs, ImageDecoder decoder, StyleTransferEngine engine,
+            JsonMapper json, JobsProperties properties) {
+        this.jobs = jobs;
+        this.blobs = blobs;
+        this.decoder = decoder;
+        this.engine = engine;
+        this.json = json;
+        this.properties = properties;
+    }
+
+    @Override
+    @Job(name = "style transfer %0", retries = 3)
+    public void run(StyleTransferJobRequest request) {
+        UUID id = request.jobId();
+        JobRecord job = jobs.find(id).orElse(null);
+        if (job == null || job.status().finished() || !jobs.start(id, Instant.now())) {
+            return;
+        }
+        try {
+            JobOptions options = json.readValue(job.options(), JobOptions.class);
+            RgbImage content = decoder.decode(blob(job.contentBlob()), "content");
+            List<RgbImage> styles = job.styleBlobs().stream().map(key -> decoder.decode(blob(key), "style")).toList();
+            ProgressWriter progress = new ProgressWriter(id);
+            TransferResult result = engine.run(new TransferRequest(content, styles, options.transfer().toOptions()), progress,
+                    progress::cancelled);
+            String key = blobs.put(ImageOps.encode(result.image().image(), options.outputFormat()));
+            String summary = json.writeValueAsString(Map.of("width", result.width(), "height", result.height(),
+                    "format", options.outputFormat(), "losses", result.losses(), "evaluations", result.evaluations()));
+            jobs.succeed(id, Instant.now(), key, summary, progress.last());
+        } catch (TransferCancelledException e) {
+            jobs.cancelled(id, Instant.now());
+        } catch (TransferDeadlineException e) {
+            jobs.fail(id, Instant.now(), "deadline", e.getMessage());
+        } catch (InvalidOptionsException | TransferTooLargeException e) {
+            jobs.fail(id, Instant.now(), "invalid-options", e.getMessage());
+        } catch (RuntimeException e) {
+            // not retried: a retry would meet the same fault; crashes of the process are what retries are for
+            log.error("Style-transfer job {} failed", id, e);
+            jobs.fail(id, Instant.now(), "internal", "the job failed unexpectedly; it has been logged");
+        }
+    }
+
+    private byte[] blob(String key) {
+        return blobs.get(key).orElseThrow(() -> new IllegalStateException("blob " + key + " is missing"));
+    }
+
+    /** Writes progress at most every {@code pastiche.jobs.progress-interval}, and every preview. */
+    private final class ProgressWriter implements TransferListener {
+
+        private final UUID id;
+        private long lastWrite;
+        private String last;
+
+        ProgressWriter(UUID id) {
+            this.id = id;
+        }
+
+        @Override
+        public void progress(TransferProgress progress) {
+            last = json.writeValueAsString(progress);
+            long now = System.nanoTime();
+            if (now - lastWrite >= properties.progressInterval().toNanos() || progress.fraction() >= 1.0) {
+                jobs.progress(id, last, null);
+                lastWrite = now;
+            }
+        }
+
+        @Override
+        public void preview(RgbImage image, TransferProgress progress) {
+            last = json.writeValueAsString(progress);
+            jobs.progress(id, last, blobs.put(ImageOps.png(image.image())));
+            lastWrite = System.nanoTime();
+        }
+
+        /** Read from the database before every evaluation (a key lookup), so a cancel on any node reaches the worker. */
+        boolean cancelled() {
+            return jobs.cancelRequested(id);
+        }
+
+        String last() {
+            return last;
+        }
+    }
+}

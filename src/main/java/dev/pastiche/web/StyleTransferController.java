@@ -1,0 +1,194 @@
+package dev.pastiche.web;
+
+import dev.pastiche.job.JobOptions;
+import dev.pastiche.job.JobRecord;
+import dev.pastiche.job.JobStatus;
+import dev.pastiche.job.StyleTransferService;
+import dev.pastiche.transfer.TransferOptions;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Asynchronous style-transfer jobs (API.md): create, read, list, result, preview, cancel, delete. */
+@Tag(name = "style transfers", description = "Durable asynchronous style-transfer jobs")
+@RestController
+@RequestMapping("/v1/style-transfers")
+class StyleTransferController {
+
+    /** Until API keys arrive every job belongs to the open owner. */
+    static final String OPEN = "";
+    static final int MAX_PAGE = 100;
+
+    private final StyleTransferService service;
+    private final JsonMapper json;
+    private final JsonMapper optionsReader;
+
+    StyleTransferController(StyleTransferService service, JsonMapper json) {
+        this.service = service;
+        this.json = json;
+        // options are typed by users: lowercase enum names, and a misspelt field is an error rather than a default
+        this.optionsReader = json.rebuild().enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    }
+
+    record Links(String self, String events, String preview, String result, String cancel) {
+    }
+
+    record Error(String type, String detail) {
+    }
+
+    record JobView(UUID id, String status, Instant createdAt, Instant startedAt, Instant finishedAt, JsonNode options,
+            JsonNode progress, JsonNode result, Error error, Links links) {
+    }
+
+    record Page(List<JobView> items, String next) {
+    }
+
+    @Operation(summary = "Start a style transfer", description = "multipart: content (one image), style (1–8 images), "
+            + "options (application/json, optional; the options of API.md)")
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    ResponseEntity<JobView> create(@RequestPart("content") MultipartFile content, @RequestPart("style") List<MultipartFile> styles,
+            @RequestPart(value = "options", required = false) String options) {
+        ObjectNode node = parseOptions(options);
+        JsonNode format = node.remove("outputFormat");
+        node.remove("webhook");
+        TransferOptions transfer;
+        try {
+            transfer = optionsReader.treeToValue(node, TransferOptions.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw ApiProblemException.invalidField("options", "unknown option '" + e.getPropertyName() + "'");
+        } catch (JacksonException e) {
+            throw ApiProblemException.invalidField("options", "a value has the wrong type; see the options of the API");
+        }
+        List<byte[]> styleBytes = new ArrayList<>();
+        styles.forEach(style -> styleBytes.add(bytes(style)));
+        String outputFormat = format == null || format.isNull() ? null : format.asString();
+        try {
+            JobOptions.checkFormat(outputFormat);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblemException.invalidField("outputFormat", e.getMessage());
+        }
+        JobRecord job = service.submit(OPEN, bytes(content), styleBytes, transfer, outputFormat);
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/style-transfers/" + job.id())).body(view(job));
+    }
+
+    @Operation(summary = "A style-transfer job")
+    @GetMapping("/{id}")
+    JobView get(@PathVariable UUID id) {
+        return view(service.get(OPEN, id));
+    }
+
+    @Operation(summary = "Jobs, newest first", description = "next is the cursor of the following page, null on the last")
+    @GetMapping
+    Page list(@RequestParam(required = false) String status, @RequestParam(defaultValue = "20") int limit,
+            @RequestParam(required = false) UUID cursor) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw ApiProblemException.invalidField("limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
+        }
+        JobStatus filter;
+        try {
+            filter = status == null ? null : JobStatus.parse(status);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblemException.invalidField("status", e.getMessage());
+        }
+        List<JobRecord> jobs = service.page(OPEN, filter, cursor, limit + 1);
+        boolean more = jobs.size() > limit;
+        List<JobRecord> page = more ? jobs.subList(0, limit) : jobs;
+        return new Page(page.stream().map(this::view).toList(), more ? page.get(limit - 1).id().toString() : null);
+    }
+
+    @Operation(summary = "The stylised image (409 not-ready before success)")
+    @GetMapping("/{id}/result")
+    ResponseEntity<byte[]> result(@PathVariable UUID id) {
+        JobRecord job = service.get(OPEN, id);
+        byte[] image = service.result(OPEN, id);
+        MediaType type = "jpeg".equals(service.options(job).outputFormat()) ? MediaType.IMAGE_JPEG : MediaType.IMAGE_PNG;
+        return ResponseEntity.ok().contentType(type).body(image);
+    }
+
+    @Operation(summary = "The latest intermediate image (404 before the first)")
+    @GetMapping("/{id}/preview")
+    ResponseEntity<byte[]> preview(@PathVariable UUID id) {
+        byte[] image = service.preview(OPEN, id).orElseThrow(() -> new ApiProblemException(ProblemType.NOT_FOUND,
+                "job " + id + " has no preview yet; previews appear every previewEvery iterations"));
+        return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(image);
+    }
+
+    @Operation(summary = "Cancel a job (idempotent; a finished job is unchanged)")
+    @PostMapping("/{id}/cancel")
+    ResponseEntity<JobView> cancel(@PathVariable UUID id) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(view(service.cancel(OPEN, id)));
+    }
+
+    @Operation(summary = "Delete a job and its images (cancels it first if needed)")
+    @DeleteMapping("/{id}")
+    ResponseEntity<Void> delete(@PathVariable UUID id) {
+        service.delete(OPEN, id);
+        return ResponseEntity.noContent().build();
+    }
+
+    private ObjectNode parseOptions(String options) {
+        if (options == null || options.isBlank()) {
+            return json.createObjectNode();
+        }
+        try {
+            JsonNode node = json.readTree(options);
+            if (node instanceof ObjectNode object) {
+                return object;
+            }
+        } catch (JacksonException e) {
+            // reported below
+        }
+        throw ApiProblemException.invalidField("options", "must be a JSON object of the options of the API");
+    }
+
+    private JobView view(JobRecord job) {
+        String self = "/v1/style-transfers/" + job.id();
+        JobOptions options = service.options(job);
+        ObjectNode resolved = json.valueToTree(options.transfer());
+        resolved.put("optimizer", options.transfer().optimizer().name().toLowerCase(Locale.ROOT));
+        resolved.put("init", options.transfer().init().name().toLowerCase(Locale.ROOT));
+        resolved.put("outputFormat", options.outputFormat());
+        return new JobView(job.id(), job.status().label(), job.createdAt(), job.startedAt(), job.finishedAt(), resolved,
+                tree(job.progress()), tree(job.result()), job.errorType() == null ? null : new Error(job.errorType(), job.errorDetail()),
+                new Links(self, self + "/events", self + "/preview", self + "/result", self + "/cancel"));
+    }
+
+    private JsonNode tree(String value) {
+        return value == null ? null : json.readTree(value);
+    }
+
+    private static byte[] bytes(MultipartFile file) {
+        try {
+            return file.getBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.pastiche.web;
+
+import static dev.pastiche.web.ApiClient.assertProblem;
+import static dev.pastiche.web.ApiClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.awt.image.BufferedImage;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.Predicate;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/** The life of a style-transfer job over real HTTP, on the embedded H2 queue. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "pastiche.weights.source=random")
+class StyleTransferJobTests {
+
+    private static final String JOBS = "/v1/style-transfers";
+    /** JobRunr polls every 5 s: a job starts within one poll. */
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @LocalServerPort
+    int port;
+
+    private ApiClient api;
+
+    @BeforeEach
+    void client() {
+        api = new ApiClient(port);
+    }
+
+    private static ApiClient.Multipart job(String options) {
+        ApiClient.Multipart body = new ApiClient.Multipart()
+                .png("content", ApiClient.Images.png(ApiClient.Images.pattern(48, 32, 1)))
+                .png("style", ApiClient.Images.png(ApiClient.Images.pattern(40, 40, 2)));
+        return options == null ? body : body.json("options", options);
+    }
+
+    @Test
+    void aJobRunsToSuccessAndServesItsResultPreviewAndListing() throws Exception {
+        HttpResponse<byte[]> created = api.post(JOBS, job("{\"size\": 48, \"iterations\": 6, \"optimizer\": \"adam\", \"previewEvery\": 3, \"seed\": 7}"));
+        assertThat(created.statusCode()).isEqualTo(202);
+        JsonNode job = json(created);
+        String id = job.get("id").asString();
+        assertThat(created.headers().firstValue("Location")).contains(JOBS + "/" + id);
+        assertThat(job.get("status").asString()).isIn("queued", "running");
+        assertThat(job.get("options").get("seed").asLong()).isEqualTo(7);
+        assertThat(job.get("options").get("optimizer").asString()).isEqualTo("adam");
+        assertThat(job.get("links").get("result").asString()).isEqualTo(JOBS + "/" + id + "/result");
+        assertProblem(api.get(JOBS + "/" + id + "/result"), 409, "not-ready", JOBS + "/" + id + "/result");
+
+        JsonNode done = await(id, j -> j.get("status").asString().equals("succeeded"));
+        assertThat(done.get("result").get("width").asInt()).isEqualTo(48);
+        assertThat(done.get("result").get("height").asInt()).isEqualTo(32);
+        assertThat(done.get("progress").get("fraction").asDouble()).isEqualTo(1.0);
+        assertThat(done.get("startedAt").isNull()).isFalse();
+        assertThat(done.get("finishedAt").isNull()).isFalse();
+
+        HttpResponse<byte[]> result = api.get(JOBS + "/" + id + "/result");
+        assertThat(result.statusCode()).isEqualTo(200);
+        assertThat(result.headers().firstValue("Content-Type")).contains("image/png");
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(result.body()));
+        assertThat(image.getWidth()).isEqualTo(48);
+        assertThat(image.getHeight()).isEqualTo(32);
+        assertThat(api.get(JOBS + "/" + id + "/preview").statusCode()).isEqualTo(200);
+
+        JsonNode page = json(api.get(JOBS + "?status=succeeded&limit=100"));
+        assertThat(page.get("items").valueStream().map(j -> j.get("id").asString())).contains(id);
+    }
+
+    @Test
+    void cancellingStopsARunningJobAndIsIdempotent() throws Exception {
+        String id = json(api.post(JOBS, job("{\"size\": 64, \"iterations\": 5000, \"optimizer\": \"adam\"}"))).get("id").asString();
+        await(id, j -> j.get("status").asString().equals("running") && !j.get("progress").isNull());
+        assertThat(api.post(JOBS + "/" + id + "/cancel").statusCode()).isEqualTo(202);
+        JsonNode cancelled = await(id, j -> j.get("status").asString().equals("cancelled"));
+        assertThat(cancelled.get("progress").get("iteration").asInt()).isLessThan(5000);
+        HttpResponse<byte[]> again = api.post(JOBS + "/" + id + "/cancel");
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(json(again).get("status").asString()).isEqualTo("cancelled");
+    }
+
+    @Test
+    void deletingRemovesTheJob() throws Exception {
+        String id = json(api.post(JOBS, job("{\"size\": 48, \"iterations\": 2, \"optimizer\": \"adam\"}"))).get("id").asString();
+        assertThat(api.delete(JOBS + "/" + id).statusCode()).isEqualTo(204);
+        assertProblem(api.get(JOBS + "/" + id), 404, "not-found", JOBS + "/" + id);
+        assertProblem(api.delete(JOBS + "/" + id), 404, "not-found", JOBS + "/" + id);
+    }
+
+    @Test
+    void invalidRequestsAreRefusedBeforeAnythingIsQueued() {
+        HttpResponse<byte[]> bad = api.post(JOBS, job("{\"size\": 0, \"iterations\": -1, \"styleLayers\": [\"block9_conv9\"]}"));
+        JsonNode problem = assertProblem(bad, 400, "validation", JOBS);
+        assertThat(problem.get("errors").valueStream().map(e -> e.get("field").asString())).contains("size", "iterations", "styleLayers");
+
+        assertProblem(api.post(JOBS, job("{\"sise\": 64}")), 400, "validation", JOBS);
+        assertProblem(api.post(JOBS, job("not json")), 400, "validation", JOBS);
+        assertProblem(api.post(JOBS, job("{\"outputFormat\": \"gif\"}")), 400, "validation", JOBS);
+        assertProblem(api.post(JOBS, new ApiClient.Multipart().png("content", ApiClient.Images.png(ApiClient.Images.pattern(48, 32, 1)))),
+                400, "validation", JOBS);
+        String unknown = JOBS + "/" + java.util.UUID.randomUUID();
+        assertProblem(api.get(unknown), 404, "not-found", unknown);
+        assertProblem(api.get(JOBS + "?limit=0"), 400, "validation", JOBS);
+    }
+
+    private JsonNode await(String id, Predicate<JsonNode> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        JsonNode job = null;
+        while (System.nanoTime() < deadline) {
+            job = json(api.get(JOBS + "/" + id));
+            if (condition.test(job)) {
+                return job;
+            }
+            assertThat(job.get("status").asString()).as("job %s", job).isNotEqualTo("failed");
+            Thread.sleep(200);
+        }
+        throw new AssertionError("job " + id + " did not reach the expected state in " + WAIT + ": " + job);
+    }
+}
