@@ -2,6 +2,8 @@ package dev.pastiche.job;
 
 import dev.pastiche.transfer.ResolvedOptions;
 import java.util.Locale;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A job's options as stored and reported: the engine's resolved options plus what only the job
@@ -17,5 +19,12 @@ public record JobOptions(ResolvedOptions transfer, String outputFormat) {
             throw new IllegalArgumentException("outputFormat must be png or jpeg, got " + format);
         }
         return f;
+    }
+
+    /** The options as one flat object, as a user would send them: reported with the job and in its recipe. */
+    public ObjectNode toJson(JsonMapper json) {
+        ObjectNode node = json.valueToTree(transfer);
+        node.put("outputFormat", outputFormat);
+        return node;
     }
 }

@@ -6,9 +6,12 @@ import java.util.UUID;
 
 /**
  * A row of {@code style_transfer_job}. JSON columns stay strings here: the options as resolved,
- * the latest progress, the result summary.
+ * the latest progress, the result summary, the recipe.
+ *
+ * @param eventSeq numbers every change a client can observe (SSE event ids)
  */
 public record JobRecord(UUID id, String owner, JobStatus status, Instant createdAt, Instant startedAt, Instant finishedAt,
         String options, String contentBlob, List<String> styleBlobs, String progress, String previewBlob, String resultBlob,
-        String result, String errorType, String errorDetail, boolean cancelRequested) {
+        String result, String errorType, String errorDetail, boolean cancelRequested, String idempotencyKey, String requestHash,
+        long eventSeq, String recipe) {
 }

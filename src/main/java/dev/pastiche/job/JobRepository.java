@@ -25,12 +25,18 @@ class JobRepository {
 
     void insert(JobRecord job) {
         jdbc.sql("""
-                INSERT INTO style_transfer_job (id, owner, status, created_at, options, content_blob, style_blobs)
-                VALUES (:id, :owner, :status, :createdAt, :options, :content, :styles)""")
+                INSERT INTO style_transfer_job (id, owner, status, created_at, options, content_blob, style_blobs, idempotency_key, request_hash)
+                VALUES (:id, :owner, :status, :createdAt, :options, :content, :styles, :idempotencyKey, :requestHash)""")
                 .param("id", job.id()).param("owner", job.owner()).param("status", job.status().name())
                 .param("createdAt", time(job.createdAt())).param("options", job.options())
                 .param("content", job.contentBlob()).param("styles", String.join(",", job.styleBlobs()))
+                .param("idempotencyKey", job.idempotencyKey()).param("requestHash", job.requestHash())
                 .update();
+    }
+
+    Optional<JobRecord> findByIdempotencyKey(String owner, String key) {
+        return jdbc.sql("SELECT * FROM style_transfer_job WHERE owner = :owner AND idempotency_key = :key")
+                .param("owner", owner).param("key", key).query(JobRepository::row).optional();
     }
 
     Optional<JobRecord> find(UUID id) {
@@ -63,27 +69,28 @@ class JobRepository {
 
     /** QUEUED → RUNNING; false when the job is no longer queued (cancelled, or already taken). */
     boolean start(UUID id, Instant at) {
-        return jdbc.sql("UPDATE style_transfer_job SET status = 'RUNNING', started_at = :at WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")
+        return jdbc.sql("UPDATE style_transfer_job SET status = 'RUNNING', started_at = :at, event_seq = event_seq + 1 WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")
                 .param("at", time(at)).param("id", id).update() == 1;
     }
 
     void progress(UUID id, String progress, String previewBlob) {
-        jdbc.sql("UPDATE style_transfer_job SET progress = :progress, preview_blob = COALESCE(:preview, preview_blob) WHERE id = :id")
+        jdbc.sql("UPDATE style_transfer_job SET progress = :progress, preview_blob = COALESCE(:preview, preview_blob), event_seq = event_seq + 1 WHERE id = :id")
                 .param("progress", progress).param("preview", previewBlob).param("id", id).update();
     }
 
-    void succeed(UUID id, Instant at, String resultBlob, String result, String progress) {
+    void succeed(UUID id, Instant at, String resultBlob, String result, String progress, String recipe) {
         jdbc.sql("""
                 UPDATE style_transfer_job SET status = 'SUCCEEDED', finished_at = :at, result_blob = :blob, result = :result,
-                progress = :progress WHERE id = :id AND status = 'RUNNING'""")
+                progress = :progress, recipe = :recipe, event_seq = event_seq + 1 WHERE id = :id AND status = 'RUNNING'""")
                 .param("at", time(at)).param("blob", resultBlob).param("result", result).param("progress", progress)
+                .param("recipe", recipe)
                 .param("id", id).update();
     }
 
     void fail(UUID id, Instant at, String type, String detail) {
         jdbc.sql("""
-                UPDATE style_transfer_job SET status = 'FAILED', finished_at = :at, error_type = :type, error_detail = :detail
-                WHERE id = :id AND status IN ('QUEUED', 'RUNNING')""")
+                UPDATE style_transfer_job SET status = 'FAILED', finished_at = :at, error_type = :type, error_detail = :detail,
+                event_seq = event_seq + 1 WHERE id = :id AND status IN ('QUEUED', 'RUNNING')""")
                 .param("at", time(at)).param("type", type).param("detail", detail).param("id", id).update();
     }
 
@@ -91,12 +98,12 @@ class JobRepository {
     void cancel(UUID id, Instant at) {
         jdbc.sql("UPDATE style_transfer_job SET cancel_requested = TRUE WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")
                 .param("id", id).update();
-        jdbc.sql("UPDATE style_transfer_job SET status = 'CANCELLED', finished_at = :at WHERE id = :id AND status = 'QUEUED'")
+        jdbc.sql("UPDATE style_transfer_job SET status = 'CANCELLED', finished_at = :at, event_seq = event_seq + 1 WHERE id = :id AND status = 'QUEUED'")
                 .param("at", time(at)).param("id", id).update();
     }
 
     void cancelled(UUID id, Instant at) {
-        jdbc.sql("UPDATE style_transfer_job SET status = 'CANCELLED', finished_at = :at WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")
+        jdbc.sql("UPDATE style_transfer_job SET status = 'CANCELLED', finished_at = :at, event_seq = event_seq + 1 WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")
                 .param("at", time(at)).param("id", id).update();
     }
 
@@ -131,6 +138,7 @@ class JobRepository {
                 instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("options"),
                 rs.getString("content_blob"), Arrays.asList(rs.getString("style_blobs").split(",")), rs.getString("progress"),
                 rs.getString("preview_blob"), rs.getString("result_blob"), rs.getString("result"), rs.getString("error_type"),
-                rs.getString("error_detail"), rs.getBoolean("cancel_requested"));
+                rs.getString("error_detail"), rs.getBoolean("cancel_requested"), rs.getString("idempotency_key"),
+                rs.getString("request_hash"), rs.getLong("event_seq"), rs.getString("recipe"));
     }
 }

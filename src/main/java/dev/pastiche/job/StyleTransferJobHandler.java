@@ -14,6 +14,7 @@ import dev.pastiche.transfer.TransferRequest;
 import dev.pastiche.transfer.TransferResult;
 import dev.pastiche.transfer.TransferTooLargeException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -69,7 +70,12 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             String key = blobs.put(ImageOps.encode(result.image().image(), options.outputFormat()));
             String summary = json.writeValueAsString(Map.of("width", result.width(), "height", result.height(),
                     "format", options.outputFormat(), "losses", result.losses(), "evaluations", result.evaluations()));
-            jobs.succeed(id, Instant.now(), key, summary, progress.last());
+            Map<String, Object> recipe = new LinkedHashMap<>();
+            recipe.put("options", options.toJson(json));
+            // blob keys are the SHA-256 of the bytes uploaded
+            recipe.put("inputs", Map.of("content", job.contentBlob(), "styles", job.styleBlobs()));
+            recipe.putAll(engine.environment());
+            jobs.succeed(id, Instant.now(), key, summary, progress.last(), json.writeValueAsString(recipe));
         } catch (TransferCancelledException e) {
             jobs.cancelled(id, Instant.now());
         } catch (TransferDeadlineException e) {

@@ -6,15 +6,19 @@ import dev.pastiche.storage.BlobStore;
 import dev.pastiche.transfer.ResolvedOptions;
 import dev.pastiche.transfer.StyleTransferEngine;
 import dev.pastiche.transfer.TransferOptions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jobrunr.scheduling.JobRequestScheduler;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -44,8 +48,20 @@ public class StyleTransferService {
         this.properties = properties;
     }
 
-    /** A new job: the images as uploaded, options as parsed, the format of the result. */
-    public JobRecord submit(String owner, byte[] content, List<byte[]> styles, TransferOptions options, String outputFormat) {
+    /**
+     * A new job: the images as uploaded, options as parsed, the format of the result. With an
+     * idempotency key, a repeat of the same request returns the first job and a different request
+     * under the same key is refused.
+     */
+    public JobRecord submit(String owner, String idempotencyKey, byte[] content, List<byte[]> styles, TransferOptions options,
+            String outputFormat) {
+        String requestHash = requestHash(content, styles, options, outputFormat);
+        if (idempotencyKey != null) {
+            Optional<JobRecord> first = jobs.findByIdempotencyKey(owner, idempotencyKey);
+            if (first.isPresent()) {
+                return replay(first.get(), idempotencyKey, requestHash);
+            }
+        }
         RgbImage contentImage = decoder.decode(content, "content");
         for (int i = 0; i < styles.size(); i++) {
             decoder.decode(styles.get(i), "style[" + i + "]");
@@ -64,10 +80,46 @@ public class StyleTransferService {
         // microseconds: what both H2 and PostgreSQL store, so a row reads back as written
         JobRecord job = new JobRecord(id, owner, JobStatus.QUEUED, Instant.now().truncatedTo(ChronoUnit.MICROS), null, null,
                 json.writeValueAsString(new JobOptions(resolved, format)), contentKey, styleKeys, null, null, null, null, null, null,
-                false);
-        jobs.insert(job);
+                false, idempotencyKey, requestHash, 0, null);
+        try {
+            jobs.insert(job);
+        } catch (DuplicateKeyException e) {
+            // the same key raced in from another request: the first one to commit wins
+            return replay(jobs.findByIdempotencyKey(owner, idempotencyKey).orElseThrow(() -> e), idempotencyKey, requestHash);
+        }
         scheduler.enqueue(id, new StyleTransferJobRequest(id));
         return job;
+    }
+
+    private static JobRecord replay(JobRecord first, String key, String requestHash) {
+        if (!first.requestHash().equals(requestHash)) {
+            throw new IdempotencyConflictException(key);
+        }
+        return first;
+    }
+
+    /** SHA-256 over the images' bytes and the options as parsed, so formatting of the JSON does not matter. */
+    private String requestHash(byte[] content, List<byte[]> styles, TransferOptions options, String outputFormat) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        // lengths first, so that no two different lists of images hash alike
+        digest.update(intBytes(content.length));
+        digest.update(content);
+        for (byte[] style : styles) {
+            digest.update(intBytes(style.length));
+            digest.update(style);
+        }
+        digest.update(json.writeValueAsBytes(options));
+        digest.update(String.valueOf(outputFormat).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static byte[] intBytes(int value) {
+        return java.nio.ByteBuffer.allocate(4).putInt(value).array();
     }
 
     public JobRecord get(String owner, UUID id) {

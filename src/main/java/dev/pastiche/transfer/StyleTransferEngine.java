@@ -9,12 +9,15 @@ import dev.pastiche.image.ImageOps;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.FeatureExtractor;
 import dev.pastiche.perception.ImageTensors;
+import dev.pastiche.perception.ModelInfo;
 import dev.pastiche.perception.PerceptionModel;
 import dev.pastiche.vgg.VggVariant;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -29,6 +32,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class StyleTransferEngine {
 
+    /** Changes whenever the same inputs, options and weights could give a different image. */
+    public static final String VERSION = "pastiche-transfer/1";
+
     private final PerceptionModel model;
     private final TransferProperties properties;
     private final Timer evaluationTimer;
@@ -39,6 +45,21 @@ public class StyleTransferEngine {
         this.properties = properties;
         this.evaluationTimer = Timer.builder("pastiche.transfer.step")
                 .description("One objective evaluation (forward and backward) of a style transfer").register(meters);
+    }
+
+    /**
+     * What besides the inputs and options decides a result: the engine version, the network and its
+     * weights, the device and PyTorch version. Recorded with every finished job.
+     */
+    public Map<String, Object> environment() {
+        ModelInfo info = model.info();
+        Map<String, Object> environment = new LinkedHashMap<>();
+        environment.put("engine", VERSION);
+        environment.put("variant", info.variant().id());
+        environment.put("weights", info.weights());
+        environment.put("device", info.device());
+        environment.put("pytorch", ai.djl.engine.Engine.getEngine("PyTorch").getVersion());
+        return environment;
     }
 
     /** Validates options and fills in their defaults, without running anything. */

@@ -1,6 +1,7 @@
 package dev.pastiche.web;
 
 import dev.pastiche.image.ImageRejectedException;
+import dev.pastiche.job.IdempotencyConflictException;
 import dev.pastiche.job.JobNotFoundException;
 import dev.pastiche.job.JobNotReadyException;
 import dev.pastiche.job.QueueFullException;
@@ -91,6 +92,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(JobNotReadyException.class)
     ResponseEntity<Object> jobNotReady(JobNotReadyException e, WebRequest request) {
         return problem(ProblemType.NOT_READY, e.getMessage(), List.of(), request);
+    }
+
+    @ExceptionHandler(IdempotencyConflictException.class)
+    ResponseEntity<Object> idempotencyConflict(IdempotencyConflictException e, WebRequest request) {
+        return problem(ProblemType.IDEMPOTENCY_CONFLICT, e.getMessage(), List.of(), request);
     }
 
     @ExceptionHandler(QueueFullException.class)

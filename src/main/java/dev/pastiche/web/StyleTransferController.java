@@ -10,10 +10,8 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -22,15 +20,16 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -44,27 +43,21 @@ class StyleTransferController {
     /** Until API keys arrive every job belongs to the open owner. */
     static final String OPEN = "";
     static final int MAX_PAGE = 100;
+    static final int MAX_IDEMPOTENCY_KEY = 255;
 
     private final StyleTransferService service;
+    private final JobViews views;
+    private final JobEvents events;
     private final JsonMapper json;
     private final JsonMapper optionsReader;
 
-    StyleTransferController(StyleTransferService service, JsonMapper json) {
+    StyleTransferController(StyleTransferService service, JobViews views, JobEvents events, JsonMapper json) {
         this.service = service;
+        this.views = views;
+        this.events = events;
         this.json = json;
-        // options are typed by users: lowercase enum names, and a misspelt field is an error rather than a default
-        this.optionsReader = json.rebuild().enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-    }
-
-    record Links(String self, String events, String preview, String result, String cancel) {
-    }
-
-    record Error(String type, String detail) {
-    }
-
-    record JobView(UUID id, String status, Instant createdAt, Instant startedAt, Instant finishedAt, JsonNode options,
-            JsonNode progress, JsonNode result, Error error, Links links) {
+        // options are typed by users: a misspelt field is an error rather than a silent default
+        this.optionsReader = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     }
 
     record Page(List<JobView> items, String next) {
@@ -74,7 +67,11 @@ class StyleTransferController {
             + "options (application/json, optional; the options of API.md)")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<JobView> create(@RequestPart("content") MultipartFile content, @RequestPart("style") List<MultipartFile> styles,
-            @RequestPart(value = "options", required = false) String options) {
+            @RequestPart(value = "options", required = false) String options,
+            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
+            throw ApiProblemException.invalidField("Idempotency-Key", "must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
+        }
         ObjectNode node = parseOptions(options);
         JsonNode format = node.remove("outputFormat");
         node.remove("webhook");
@@ -94,7 +91,7 @@ class StyleTransferController {
         } catch (IllegalArgumentException e) {
             throw ApiProblemException.invalidField("outputFormat", e.getMessage());
         }
-        JobRecord job = service.submit(OPEN, bytes(content), styleBytes, transfer, outputFormat);
+        JobRecord job = service.submit(OPEN, idempotencyKey, bytes(content), styleBytes, transfer, outputFormat);
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/style-transfers/" + job.id())).body(view(job));
     }
 
@@ -121,6 +118,23 @@ class StyleTransferController {
         boolean more = jobs.size() > limit;
         List<JobRecord> page = more ? jobs.subList(0, limit) : jobs;
         return new Page(page.stream().map(this::view).toList(), more ? page.get(limit - 1).id().toString() : null);
+    }
+
+    @Operation(summary = "The job's changes as server-sent events",
+            description = "events progress, preview, succeeded, failed, cancelled; each data is the job; ids increase, and "
+                    + "Last-Event-ID resumes after that event. The stream ends with the job.")
+    @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    SseEmitter events(@PathVariable UUID id, @RequestHeader(value = "Last-Event-ID", required = false) String lastEventId) {
+        service.get(OPEN, id);
+        long after = -1;
+        if (lastEventId != null) {
+            try {
+                after = Long.parseLong(lastEventId.trim());
+            } catch (NumberFormatException e) {
+                throw ApiProblemException.invalidField("Last-Event-ID", "must be the id of an event of this stream");
+            }
+        }
+        return events.stream(OPEN, id, after);
     }
 
     @Operation(summary = "The stylised image (409 not-ready before success)")
@@ -169,19 +183,7 @@ class StyleTransferController {
     }
 
     private JobView view(JobRecord job) {
-        String self = "/v1/style-transfers/" + job.id();
-        JobOptions options = service.options(job);
-        ObjectNode resolved = json.valueToTree(options.transfer());
-        resolved.put("optimizer", options.transfer().optimizer().name().toLowerCase(Locale.ROOT));
-        resolved.put("init", options.transfer().init().name().toLowerCase(Locale.ROOT));
-        resolved.put("outputFormat", options.outputFormat());
-        return new JobView(job.id(), job.status().label(), job.createdAt(), job.startedAt(), job.finishedAt(), resolved,
-                tree(job.progress()), tree(job.result()), job.errorType() == null ? null : new Error(job.errorType(), job.errorDetail()),
-                new Links(self, self + "/events", self + "/preview", self + "/result", self + "/cancel"));
-    }
-
-    private JsonNode tree(String value) {
-        return value == null ? null : json.readTree(value);
+        return views.view(job);
     }
 
     private static byte[] bytes(MultipartFile file) {

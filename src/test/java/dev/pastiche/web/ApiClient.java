@@ -101,6 +101,10 @@ final class ApiClient {
         }
     }
 
+    static JsonNode json(String text) {
+        return tools.jackson.databind.json.JsonMapper.shared().readTree(text);
+    }
+
     static JsonNode json(HttpResponse<byte[]> response) {
         return JsonMapper.shared().readTree(response.body());
     }

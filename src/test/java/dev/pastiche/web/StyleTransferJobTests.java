@@ -8,6 +8,7 @@ import java.io.ByteArrayInputStream;
 import java.awt.image.BufferedImage;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Predicate;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,7 +18,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 /** The life of a style-transfer job over real HTTP, on the embedded H2 queue. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "pastiche.weights.source=random")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"pastiche.weights.source=random", "pastiche.jobs.max-queued=2"})
 class StyleTransferJobTests {
 
     private static final String JOBS = "/v1/style-transfers";
@@ -71,6 +73,102 @@ class StyleTransferJobTests {
 
         JsonNode page = json(api.get(JOBS + "?status=succeeded&limit=100"));
         assertThat(page.get("items").valueStream().map(j -> j.get("id").asString())).contains(id);
+    }
+
+    @Test
+    void eventsStreamProgressToTheEndAndResumeAfterLastEventId() throws Exception {
+        String id = json(api.post(JOBS, job("{\"size\": 48, \"iterations\": 6, \"optimizer\": \"adam\", \"previewEvery\": 2}"))).get("id").asString();
+        List<String[]> events = events(id, null);
+        assertThat(events).isNotEmpty();
+        assertThat(events.get(events.size() - 1)[1]).isEqualTo("succeeded");
+        assertThat(events.stream().map(e -> e[1])).contains("preview");
+        List<Long> ids = events.stream().map(e -> Long.parseLong(e[0])).toList();
+        assertThat(ids).isSorted().doesNotHaveDuplicates();
+        assertThat(json(events.get(events.size() - 1)[2]).get("status").asString()).isEqualTo("succeeded");
+        // resuming after the last event: nothing new, the stream just ends; after an earlier one: the final event again
+        assertThat(events(id, ids.get(ids.size() - 1))).isEmpty();
+        assertThat(events(id, ids.get(0))).last().satisfies(e -> assertThat(e[1]).isEqualTo("succeeded"));
+    }
+
+    @Test
+    void aFinishedJobRecordsItsRecipe() throws Exception {
+        byte[] content = ApiClient.Images.png(ApiClient.Images.pattern(48, 32, 5));
+        ApiClient.Multipart body = new ApiClient.Multipart().png("content", content)
+                .png("style", ApiClient.Images.png(ApiClient.Images.pattern(40, 40, 2)))
+                .json("options", "{\"size\": 48, \"iterations\": 2, \"optimizer\": \"adam\", \"seed\": 11}");
+        String id = json(api.post(JOBS, body)).get("id").asString();
+        JsonNode recipe = await(id, j -> j.get("status").asString().equals("succeeded")).get("recipe");
+        assertThat(recipe.get("inputs").get("content").asString())
+                .isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content)));
+        assertThat(recipe.get("options").get("seed").asLong()).isEqualTo(11);
+        assertThat(recipe.get("options").get("optimizer").asString()).isEqualTo("adam");
+        assertThat(recipe.get("weights").get("source").asString()).isEqualTo("random");
+        assertThat(recipe.get("engine").asString()).startsWith("pastiche-transfer/");
+        assertThat(recipe.get("pytorch").asString()).isNotBlank();
+    }
+
+    @Test
+    void anIdempotencyKeyReturnsTheFirstJobForTheSameRequestAndRefusesAnother() {
+        String key = "key-" + java.util.UUID.randomUUID();
+        String options = "{\"size\": 48, \"iterations\": 2, \"optimizer\": \"adam\"}";
+        HttpResponse<byte[]> first = api.post(JOBS, job(options), "Idempotency-Key", key);
+        HttpResponse<byte[]> again = api.post(JOBS, job(options), "Idempotency-Key", key);
+        assertThat(first.statusCode()).isEqualTo(202);
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(json(again).get("id").asString()).isEqualTo(json(first).get("id").asString());
+        assertProblem(api.post(JOBS, job("{\"size\": 48, \"iterations\": 3, \"optimizer\": \"adam\"}"), "Idempotency-Key", key),
+                409, "idempotency-conflict", JOBS);
+        assertProblem(api.post(JOBS, job(options), "Idempotency-Key", "k".repeat(256)), 400, "validation", JOBS);
+        api.delete(JOBS + "/" + json(first).get("id").asString());
+    }
+
+    @Test
+    void aFullQueueAnswers503WithRetryAfter() {
+        List<String> created = new java.util.ArrayList<>();
+        HttpResponse<byte[]> refused = null;
+        try {
+            for (int i = 0; i < 4 && refused == null; i++) {
+                HttpResponse<byte[]> response = api.post(JOBS, job("{\"size\": 64, \"iterations\": 5000, \"optimizer\": \"adam\"}"));
+                if (response.statusCode() == 202) {
+                    created.add(json(response).get("id").asString());
+                } else {
+                    refused = response;
+                }
+            }
+            assertThat(refused).as("a submission beyond pastiche.jobs.max-queued=2").isNotNull();
+            assertProblem(refused, 503, "queue-full", JOBS);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Integer.parseInt(v)).isPositive());
+        } finally {
+            created.forEach(id -> api.delete(JOBS + "/" + id));
+        }
+    }
+
+    /** Reads a job's event stream to its end: [id, event, data] per event. */
+    private List<String[]> events(String id, Long lastEventId) throws Exception {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + port + JOBS + "/" + id + "/events")).timeout(WAIT);
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId.toString());
+        }
+        HttpResponse<java.util.stream.Stream<String>> response = java.net.http.HttpClient.newHttpClient()
+                .send(request.build(), HttpResponse.BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+        List<String[]> events = new java.util.ArrayList<>();
+        String[] current = new String[3];
+        for (String line : (Iterable<String>) response.body()::iterator) {
+            if (line.startsWith("id:")) {
+                current[0] = line.substring(3).trim();
+            } else if (line.startsWith("event:")) {
+                current[1] = line.substring(6).trim();
+            } else if (line.startsWith("data:")) {
+                current[2] = line.substring(5).trim();
+            } else if (line.isEmpty() && current[1] != null) {
+                events.add(current);
+                current = new String[3];
+            }
+        }
+        return events;
     }
 
     @Test
