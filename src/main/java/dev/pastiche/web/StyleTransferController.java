@@ -20,6 +20,7 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -40,8 +41,6 @@ import tools.jackson.databind.node.ObjectNode;
 @RequestMapping("/v1/style-transfers")
 class StyleTransferController {
 
-    /** Until API keys arrive every job belongs to the open owner. */
-    static final String OPEN = "";
     static final int MAX_PAGE = 100;
     static final int MAX_IDEMPOTENCY_KEY = 255;
 
@@ -68,7 +67,8 @@ class StyleTransferController {
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<JobView> create(@RequestPart("content") MultipartFile content, @RequestPart("style") List<MultipartFile> styles,
             @RequestPart(value = "options", required = false) String options,
-            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
+            @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
             throw ApiProblemException.invalidField("Idempotency-Key", "must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
         }
@@ -91,20 +91,20 @@ class StyleTransferController {
         } catch (IllegalArgumentException e) {
             throw ApiProblemException.invalidField("outputFormat", e.getMessage());
         }
-        JobRecord job = service.submit(OPEN, idempotencyKey, bytes(content), styleBytes, transfer, outputFormat);
+        JobRecord job = service.submit(owner, idempotencyKey, bytes(content), styleBytes, transfer, outputFormat);
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/style-transfers/" + job.id())).body(view(job));
     }
 
     @Operation(summary = "A style-transfer job")
     @GetMapping("/{id}")
-    JobView get(@PathVariable UUID id) {
-        return view(service.get(OPEN, id));
+    JobView get(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
+        return view(service.get(owner, id));
     }
 
     @Operation(summary = "Jobs, newest first", description = "next is the cursor of the following page, null on the last")
     @GetMapping
     Page list(@RequestParam(required = false) String status, @RequestParam(defaultValue = "20") int limit,
-            @RequestParam(required = false) UUID cursor) {
+            @RequestParam(required = false) UUID cursor, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         if (limit < 1 || limit > MAX_PAGE) {
             throw ApiProblemException.invalidField("limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
         }
@@ -114,7 +114,7 @@ class StyleTransferController {
         } catch (IllegalArgumentException e) {
             throw ApiProblemException.invalidField("status", e.getMessage());
         }
-        List<JobRecord> jobs = service.page(OPEN, filter, cursor, limit + 1);
+        List<JobRecord> jobs = service.page(owner, filter, cursor, limit + 1);
         boolean more = jobs.size() > limit;
         List<JobRecord> page = more ? jobs.subList(0, limit) : jobs;
         return new Page(page.stream().map(this::view).toList(), more ? page.get(limit - 1).id().toString() : null);
@@ -124,8 +124,9 @@ class StyleTransferController {
             description = "events progress, preview, succeeded, failed, cancelled; each data is the job; ids increase, and "
                     + "Last-Event-ID resumes after that event. The stream ends with the job.")
     @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    SseEmitter events(@PathVariable UUID id, @RequestHeader(value = "Last-Event-ID", required = false) String lastEventId) {
-        service.get(OPEN, id);
+    SseEmitter events(@PathVariable UUID id, @RequestHeader(value = "Last-Event-ID", required = false) String lastEventId,
+            @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
+        service.get(owner, id);
         long after = -1;
         if (lastEventId != null) {
             try {
@@ -134,36 +135,36 @@ class StyleTransferController {
                 throw ApiProblemException.invalidField("Last-Event-ID", "must be the id of an event of this stream");
             }
         }
-        return events.stream(OPEN, id, after);
+        return events.stream(owner, id, after);
     }
 
     @Operation(summary = "The stylised image (409 not-ready before success)")
     @GetMapping("/{id}/result")
-    ResponseEntity<byte[]> result(@PathVariable UUID id) {
-        JobRecord job = service.get(OPEN, id);
-        byte[] image = service.result(OPEN, id);
+    ResponseEntity<byte[]> result(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
+        JobRecord job = service.get(owner, id);
+        byte[] image = service.result(owner, id);
         MediaType type = "jpeg".equals(service.options(job).outputFormat()) ? MediaType.IMAGE_JPEG : MediaType.IMAGE_PNG;
         return ResponseEntity.ok().contentType(type).body(image);
     }
 
     @Operation(summary = "The latest intermediate image (404 before the first)")
     @GetMapping("/{id}/preview")
-    ResponseEntity<byte[]> preview(@PathVariable UUID id) {
-        byte[] image = service.preview(OPEN, id).orElseThrow(() -> new ApiProblemException(ProblemType.NOT_FOUND,
+    ResponseEntity<byte[]> preview(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
+        byte[] image = service.preview(owner, id).orElseThrow(() -> new ApiProblemException(ProblemType.NOT_FOUND,
                 "job " + id + " has no preview yet; previews appear every previewEvery iterations"));
         return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(image);
     }
 
     @Operation(summary = "Cancel a job (idempotent; a finished job is unchanged)")
     @PostMapping("/{id}/cancel")
-    ResponseEntity<JobView> cancel(@PathVariable UUID id) {
-        return ResponseEntity.status(HttpStatus.ACCEPTED).body(view(service.cancel(OPEN, id)));
+    ResponseEntity<JobView> cancel(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(view(service.cancel(owner, id)));
     }
 
     @Operation(summary = "Delete a job and its images (cancels it first if needed)")
     @DeleteMapping("/{id}")
-    ResponseEntity<Void> delete(@PathVariable UUID id) {
-        service.delete(OPEN, id);
+    ResponseEntity<Void> delete(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
+        service.delete(owner, id);
         return ResponseEntity.noContent().build();
     }
 

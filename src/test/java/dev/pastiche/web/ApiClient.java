@@ -60,8 +60,13 @@ final class ApiClient {
         return send(postRequest(path, body, headers));
     }
 
-    HttpResponse<byte[]> post(String path, String contentType, byte[] body) {
-        return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    /** @param headers alternating names and values */
+    HttpResponse<byte[]> post(String path, String contentType, byte[] body, String... headers) {
+        HttpRequest.Builder request = request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
     }
 
     /** A POST without a body, such as a cancel. */
