@@ -64,7 +64,12 @@ class JobRepository {
     }
 
     long countQueued() {
-        return jdbc.sql("SELECT COUNT(*) FROM style_transfer_job WHERE status = 'QUEUED'").query(Long.class).single();
+        return count(JobStatus.QUEUED);
+    }
+
+    long count(JobStatus status) {
+        return jdbc.sql("SELECT COUNT(*) FROM style_transfer_job WHERE status = :status").param("status", status.name())
+                .query(Long.class).single();
     }
 
     /** QUEUED → RUNNING; false when the job is no longer queued (cancelled, or already taken). */

@@ -13,6 +13,7 @@ import dev.pastiche.transfer.TransferProgress;
 import dev.pastiche.transfer.TransferRequest;
 import dev.pastiche.transfer.TransferResult;
 import dev.pastiche.transfer.TransferTooLargeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,15 +42,17 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
     private final StyleTransferEngine engine;
     private final JsonMapper json;
     private final JobsProperties properties;
+    private final JobMetrics metrics;
 
     StyleTransferJobHandler(JobRepository jobs, BlobStore blobs, ImageDecoder decoder, StyleTransferEngine engine,
-            JsonMapper json, JobsProperties properties) {
+            JsonMapper json, JobsProperties properties, JobMetrics metrics) {
         this.jobs = jobs;
         this.blobs = blobs;
         this.decoder = decoder;
         this.engine = engine;
         this.json = json;
         this.properties = properties;
+        this.metrics = metrics;
     }
 
     @Override
@@ -60,6 +63,7 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
         if (job == null || job.status().finished() || !jobs.start(id, Instant.now())) {
             return;
         }
+        long start = System.nanoTime();
         try {
             JobOptions options = json.readValue(job.options(), JobOptions.class);
             RgbImage content = decoder.decode(blob(job.contentBlob()), "content");
@@ -76,17 +80,24 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             recipe.put("inputs", Map.of("content", job.contentBlob(), "styles", job.styleBlobs()));
             recipe.putAll(engine.environment());
             jobs.succeed(id, Instant.now(), key, summary, progress.last(), json.writeValueAsString(recipe));
+            metrics.finished(JobStatus.SUCCEEDED, Duration.ofNanos(System.nanoTime() - start));
         } catch (TransferCancelledException e) {
             jobs.cancelled(id, Instant.now());
+            metrics.finished(JobStatus.CANCELLED, Duration.ofNanos(System.nanoTime() - start));
         } catch (TransferDeadlineException e) {
-            jobs.fail(id, Instant.now(), "deadline", e.getMessage());
+            failed(id, start, "deadline", e.getMessage());
         } catch (InvalidOptionsException | TransferTooLargeException e) {
-            jobs.fail(id, Instant.now(), "invalid-options", e.getMessage());
+            failed(id, start, "invalid-options", e.getMessage());
         } catch (RuntimeException e) {
             // not retried: a retry would meet the same fault; crashes of the process are what retries are for
             log.error("Style-transfer job {} failed", id, e);
-            jobs.fail(id, Instant.now(), "internal", "the job failed unexpectedly; it has been logged");
+            failed(id, start, "internal", "the job failed unexpectedly; it has been logged");
         }
+    }
+
+    private void failed(UUID id, long start, String type, String detail) {
+        jobs.fail(id, Instant.now(), type, detail);
+        metrics.finished(JobStatus.FAILED, Duration.ofNanos(System.nanoTime() - start));
     }
 
     private byte[] blob(String key) {
@@ -106,6 +117,7 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
 
         @Override
         public void progress(TransferProgress progress) {
+            metrics.iteration();
             last = json.writeValueAsString(progress);
             long now = System.nanoTime();
             if (now - lastWrite >= properties.progressInterval().toNanos() || progress.fraction() >= 1.0) {

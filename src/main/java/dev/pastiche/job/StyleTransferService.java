@@ -36,9 +36,10 @@ public class StyleTransferService {
     private final JobRequestScheduler scheduler;
     private final JsonMapper json;
     private final JobsProperties properties;
+    private final JobMetrics metrics;
 
     StyleTransferService(JobRepository jobs, BlobStore blobs, ImageDecoder decoder, StyleTransferEngine engine,
-            JobRequestScheduler scheduler, JsonMapper json, JobsProperties properties) {
+            JobRequestScheduler scheduler, JsonMapper json, JobsProperties properties, JobMetrics metrics) {
         this.jobs = jobs;
         this.blobs = blobs;
         this.decoder = decoder;
@@ -46,6 +47,7 @@ public class StyleTransferService {
         this.scheduler = scheduler;
         this.json = json;
         this.properties = properties;
+        this.metrics = metrics;
     }
 
     /**
@@ -62,13 +64,21 @@ public class StyleTransferService {
                 return replay(first.get(), idempotencyKey, requestHash);
             }
         }
-        RgbImage contentImage = decoder.decode(content, "content");
-        for (int i = 0; i < styles.size(); i++) {
-            decoder.decode(styles.get(i), "style[" + i + "]");
+        ResolvedOptions resolved;
+        String format;
+        try {
+            RgbImage contentImage = decoder.decode(content, "content");
+            for (int i = 0; i < styles.size(); i++) {
+                decoder.decode(styles.get(i), "style[" + i + "]");
+            }
+            resolved = engine.admit(engine.resolve(options, styles.size()), contentImage.width(), contentImage.height());
+            format = JobOptions.checkFormat(outputFormat);
+        } catch (RuntimeException e) {
+            metrics.rejected("invalid");
+            throw e;
         }
-        ResolvedOptions resolved = engine.admit(engine.resolve(options, styles.size()), contentImage.width(), contentImage.height());
-        String format = JobOptions.checkFormat(outputFormat);
         if (jobs.countQueued() >= properties.maxQueued()) {
+            metrics.rejected("queue-full");
             throw new QueueFullException(properties.maxQueued());
         }
         String contentKey = blobs.put(content);

@@ -91,6 +91,19 @@ class StyleTransferJobTests {
     }
 
     @Test
+    void theQueueIsMeasured() throws Exception {
+        String id = json(api.post(JOBS, job("{\"size\": 48, \"iterations\": 3, \"optimizer\": \"adam\"}"))).get("id").asString();
+        await(id, j -> j.get("status").asString().equals("succeeded"));
+        assertProblem(api.post(JOBS, job("{\"size\": 0}")), 400, "validation", JOBS);
+        String metrics = new String(api.get("/actuator/prometheus").body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(metrics).contains("pastiche_jobs_queued", "pastiche_jobs_running",
+                "pastiche_jobs_duration_seconds_count{application=\"pastiche\",outcome=\"succeeded\"}",
+                "pastiche_jobs_rejected_total{application=\"pastiche\",reason=\"invalid\"}");
+        assertThat(metrics.lines().filter(l -> l.startsWith("pastiche_jobs_iterations_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).max().orElse(0)).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
     void aFinishedJobRecordsItsRecipe() throws Exception {
         byte[] content = ApiClient.Images.png(ApiClient.Images.pattern(48, 32, 5));
         ApiClient.Multipart body = new ApiClient.Multipart().png("content", content)

@@ -1,0 +1,41 @@
+package dev.pastiche.job;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import org.springframework.stereotype.Component;
+
+/**
+ * The queue's meters: depth and running jobs (levels, read from the database on scrape so every
+ * node reports the cluster's), job duration by outcome, evaluations (their rate is iterations per
+ * second) and rejected submissions by reason.
+ */
+@Component
+class JobMetrics {
+
+    private final MeterRegistry meters;
+    private final Counter evaluations;
+
+    JobMetrics(MeterRegistry meters, JobRepository jobs) {
+        this.meters = meters;
+        Gauge.builder("pastiche.jobs.queued", jobs, j -> j.count(JobStatus.QUEUED)).description("Jobs waiting").register(meters);
+        Gauge.builder("pastiche.jobs.running", jobs, j -> j.count(JobStatus.RUNNING)).description("Jobs running").register(meters);
+        this.evaluations = Counter.builder("pastiche.jobs.iterations").description("Objective evaluations done by jobs on this node")
+                .register(meters);
+    }
+
+    void finished(JobStatus outcome, Duration took) {
+        Timer.builder("pastiche.jobs.duration").description("Time from start to end of a job").tag("outcome", outcome.label())
+                .register(meters).record(took);
+    }
+
+    void iteration() {
+        evaluations.increment();
+    }
+
+    void rejected(String reason) {
+        Counter.builder("pastiche.jobs.rejected").description("Submissions refused").tag("reason", reason).register(meters).increment();
+    }
+}
