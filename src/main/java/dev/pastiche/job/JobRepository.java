@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
 
 /** Pastiche's job table (Flyway V1), plain SQL that runs on H2 and PostgreSQL. */
 @Repository
@@ -25,13 +26,33 @@ class JobRepository {
 
     void insert(JobRecord job) {
         jdbc.sql("""
-                INSERT INTO style_transfer_job (id, owner, status, created_at, options, content_blob, style_blobs, idempotency_key, request_hash)
-                VALUES (:id, :owner, :status, :createdAt, :options, :content, :styles, :idempotencyKey, :requestHash)""")
+                INSERT INTO style_transfer_job (id, owner, status, created_at, options, content_blob, style_blobs, idempotency_key,
+                request_hash, batch_id, batch_label)
+                VALUES (:id, :owner, :status, :createdAt, :options, :content, :styles, :idempotencyKey, :requestHash, :batch, :label)""")
                 .param("id", job.id()).param("owner", job.owner()).param("status", job.status().name())
                 .param("createdAt", time(job.createdAt())).param("options", job.options())
                 .param("content", job.contentBlob()).param("styles", String.join(",", job.styleBlobs()))
                 .param("idempotencyKey", job.idempotencyKey()).param("requestHash", job.requestHash())
+                .param("batch", job.batchId()).param("label", job.batchLabel())
                 .update();
+    }
+
+    /** A batch and its jobs in one transaction: all or nothing. */
+    @Transactional
+    void insertBatch(UUID batch, String owner, String mode, Instant createdAt, List<JobRecord> batchJobs) {
+        jdbc.sql("INSERT INTO style_transfer_batch (id, owner, mode, created_at) VALUES (:id, :owner, :mode, :at)")
+                .param("id", batch).param("owner", owner).param("mode", mode).param("at", time(createdAt)).update();
+        batchJobs.forEach(this::insert);
+    }
+
+    Optional<String> batchMode(UUID batch, String owner) {
+        return jdbc.sql("SELECT mode FROM style_transfer_batch WHERE id = :id AND owner = :owner")
+                .param("id", batch).param("owner", owner).query(String.class).optional();
+    }
+
+    List<JobRecord> batchJobs(UUID batch) {
+        return jdbc.sql("SELECT * FROM style_transfer_job WHERE batch_id = :batch ORDER BY batch_label")
+                .param("batch", batch).query(JobRepository::row).list();
     }
 
     Optional<JobRecord> findByIdempotencyKey(String owner, String key) {
@@ -144,6 +165,7 @@ class JobRepository {
                 rs.getString("content_blob"), Arrays.asList(rs.getString("style_blobs").split(",")), rs.getString("progress"),
                 rs.getString("preview_blob"), rs.getString("result_blob"), rs.getString("result"), rs.getString("error_type"),
                 rs.getString("error_detail"), rs.getBoolean("cancel_requested"), rs.getString("idempotency_key"),
-                rs.getString("request_hash"), rs.getLong("event_seq"), rs.getString("recipe"));
+                rs.getString("request_hash"), rs.getLong("event_seq"), rs.getString("recipe"), rs.getObject("batch_id", UUID.class),
+                rs.getString("batch_label"));
     }
 }

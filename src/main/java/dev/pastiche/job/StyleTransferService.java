@@ -29,6 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class StyleTransferService {
 
+    /** API.md: a batch takes 1–100 content images. */
+    static final int MAX_BATCH_CONTENTS = 100;
+    static final int MAX_BATCH_STYLES = 8;
+
     private final JobRepository jobs;
     private final BlobStore blobs;
     private final ImageDecoder decoder;
@@ -90,7 +94,7 @@ public class StyleTransferService {
         // microseconds: what both H2 and PostgreSQL store, so a row reads back as written
         JobRecord job = new JobRecord(id, owner, JobStatus.QUEUED, Instant.now().truncatedTo(ChronoUnit.MICROS), null, null,
                 json.writeValueAsString(new JobOptions(resolved, format)), contentKey, styleKeys, null, null, null, null, null, null,
-                false, idempotencyKey, requestHash, 0, null);
+                false, idempotencyKey, requestHash, 0, null, null, null);
         try {
             jobs.insert(job);
         } catch (DuplicateKeyException e) {
@@ -99,6 +103,93 @@ public class StyleTransferService {
         }
         scheduler.enqueue(id, new StyleTransferJobRequest(id));
         return job;
+    }
+
+    /**
+     * A batch: {@code grid} makes one job per content and style, {@code blend} one job per content
+     * with all styles. Everything is validated, and the queue's room checked for the whole batch,
+     * before anything is stored; the batch and its jobs are stored in one transaction.
+     */
+    public Batch submitBatch(String owner, List<byte[]> contents, List<byte[]> styles, TransferOptions options, String outputFormat,
+            BatchMode mode) {
+        List<RgbImage> contentImages = new ArrayList<>();
+        List<ResolvedOptions> resolved = new ArrayList<>();
+        String format;
+        try {
+            if (contents.isEmpty() || contents.size() > MAX_BATCH_CONTENTS) {
+                throw new dev.pastiche.transfer.InvalidOptionsException(List.of(new dev.pastiche.transfer.InvalidOptionsException.FieldError(
+                        "content", "send 1 to " + MAX_BATCH_CONTENTS + " content images, got " + contents.size())));
+            }
+            for (int i = 0; i < contents.size(); i++) {
+                contentImages.add(decoder.decode(contents.get(i), "content[" + i + "]"));
+            }
+            for (int i = 0; i < styles.size(); i++) {
+                decoder.decode(styles.get(i), "style[" + i + "]");
+            }
+            if (styles.isEmpty() || styles.size() > MAX_BATCH_STYLES) {
+                throw new dev.pastiche.transfer.InvalidOptionsException(List.of(new dev.pastiche.transfer.InvalidOptionsException.FieldError(
+                        "style", "send 1 to " + MAX_BATCH_STYLES + " style images, got " + styles.size())));
+            }
+            ResolvedOptions base = engine.resolve(options, mode == BatchMode.GRID ? 1 : styles.size());
+            for (RgbImage content : contentImages) {
+                resolved.add(engine.admit(base, content.width(), content.height()));
+            }
+            format = JobOptions.checkFormat(outputFormat);
+        } catch (RuntimeException e) {
+            metrics.rejected("invalid");
+            throw e;
+        }
+        int jobCount = mode == BatchMode.GRID ? contents.size() * styles.size() : contents.size();
+        if (jobs.countQueued() + jobCount > properties.maxQueued()) {
+            metrics.rejected("queue-full");
+            throw new QueueFullException(properties.maxQueued());
+        }
+        List<String> contentKeys = contents.stream().map(blobs::put).toList();
+        List<String> styleKeys = styles.stream().map(blobs::put).toList();
+        UUID batch = UUID.randomUUID();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        List<JobRecord> batchJobs = new ArrayList<>();
+        for (int c = 0; c < contents.size(); c++) {
+            String jobOptions = json.writeValueAsString(new JobOptions(resolved.get(c), format));
+            if (mode == BatchMode.BLEND) {
+                batchJobs.add(batchJob(owner, now, jobOptions, contentKeys.get(c), styleKeys, batch, String.format("content-%02d", c + 1)));
+                continue;
+            }
+            for (int s = 0; s < styles.size(); s++) {
+                batchJobs.add(batchJob(owner, now, jobOptions, contentKeys.get(c), List.of(styleKeys.get(s)), batch,
+                        String.format("content-%02d_style-%02d", c + 1, s + 1)));
+            }
+        }
+        jobs.insertBatch(batch, owner, mode.label(), now, batchJobs);
+        batchJobs.forEach(job -> scheduler.enqueue(job.id(), new StyleTransferJobRequest(job.id())));
+        return new Batch(batch, mode, batchJobs);
+    }
+
+    private static JobRecord batchJob(String owner, Instant now, String options, String content, List<String> styles, UUID batch,
+            String label) {
+        return new JobRecord(UUID.randomUUID(), owner, JobStatus.QUEUED, now, null, null, options, content, styles, null, null, null,
+                null, null, null, false, null, null, 0, null, batch, label);
+    }
+
+    public Batch batch(String owner, UUID id) {
+        BatchMode mode = jobs.batchMode(id, owner).map(BatchMode::parse).orElseThrow(() -> new JobNotFoundException(id));
+        return new Batch(id, mode, jobs.batchJobs(id));
+    }
+
+    /** The results of a finished batch's succeeded jobs, by label; not ready while any job is unfinished. */
+    public java.util.Map<String, byte[]> batchResults(String owner, UUID id) {
+        Batch batch = batch(owner, id);
+        if (batch.jobs().stream().anyMatch(job -> !job.status().finished())) {
+            throw new JobNotReadyException("batch " + id + " still has unfinished jobs; its results.zip exists once all have finished");
+        }
+        java.util.Map<String, byte[]> results = new java.util.LinkedHashMap<>();
+        for (JobRecord job : batch.jobs()) {
+            if (job.status() == JobStatus.SUCCEEDED) {
+                results.put(job.batchLabel() + "." + (options(job).outputFormat().equals("jpeg") ? "jpg" : "png"),
+                        blobs.get(job.resultBlob()).orElseThrow());
+            }
+        }
+        return results;
     }
 
     private static JobRecord replay(JobRecord first, String key, String requestHash) {
