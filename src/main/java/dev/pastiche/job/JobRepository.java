@@ -84,6 +84,12 @@ class JobRepository {
         return statement.query(JobRepository::row).list();
     }
 
+    List<JobRecord> finishedBefore(Instant cutoff, int limit) {
+        return jdbc.sql("""
+                SELECT * FROM style_transfer_job WHERE status IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND finished_at < :cutoff
+                ORDER BY finished_at LIMIT :limit""").param("cutoff", time(cutoff)).param("limit", limit).query(JobRepository::row).list();
+    }
+
     long countQueued() {
         return count(JobStatus.QUEUED);
     }

@@ -12,10 +12,12 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param maxQueued jobs waiting before new ones get 503 {@code queue-full}
  * @param progressInterval the least time between two progress writes of a running job
+ * @param retention how long finished jobs and their images are kept
  */
 @Validated
 @ConfigurationProperties("pastiche.jobs")
 public record JobsProperties(
         @DefaultValue("100") @Positive int maxQueued,
-        @DefaultValue("500ms") @NotNull Duration progressInterval) {
+        @DefaultValue("500ms") @NotNull Duration progressInterval,
+        @DefaultValue("7d") @NotNull Duration retention) {
 }

@@ -32,6 +32,7 @@ public class StyleTransferService {
     /** API.md: a batch takes 1–100 content images. */
     static final int MAX_BATCH_CONTENTS = 100;
     static final int MAX_BATCH_STYLES = 8;
+    private static final int PURGE_BATCH = 100;
 
     private final JobRepository jobs;
     private final BlobStore blobs;
@@ -242,7 +243,21 @@ public class StyleTransferService {
 
     /** Cancels the job if needed, removes it and every image no other job uses. */
     public void delete(String owner, UUID id) {
-        JobRecord job = get(owner, id);
+        remove(get(owner, id));
+    }
+
+    /** Retention: removes finished jobs that ended before {@code cutoff}, with their images; returns how many. */
+    public int purgeFinishedBefore(Instant cutoff) {
+        int removed = 0;
+        for (List<JobRecord> expired; !(expired = jobs.finishedBefore(cutoff, PURGE_BATCH)).isEmpty(); ) {
+            expired.forEach(this::remove);
+            removed += expired.size();
+        }
+        return removed;
+    }
+
+    private void remove(JobRecord job) {
+        UUID id = job.id();
         jobs.cancel(id, Instant.now());
         jobs.delete(id);
         try {

@@ -13,6 +13,7 @@ import java.util.function.Predicate;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -194,6 +195,29 @@ class StyleTransferJobTests {
         HttpResponse<byte[]> again = api.post(JOBS + "/" + id + "/cancel");
         assertThat(again.statusCode()).isEqualTo(202);
         assertThat(json(again).get("status").asString()).isEqualTo("cancelled");
+    }
+
+    @Autowired
+    dev.pastiche.job.StyleTransferService service;
+
+    @Autowired
+    dev.pastiche.storage.BlobStore blobs;
+
+    @Test
+    void retentionRemovesFinishedJobsAndTheirImages() throws Exception {
+        byte[] content = ApiClient.Images.png(ApiClient.Images.pattern(48, 32, 9));
+        ApiClient.Multipart body = new ApiClient.Multipart().png("content", content)
+                .png("style", ApiClient.Images.png(ApiClient.Images.pattern(40, 40, 8)))
+                .json("options", "{\"size\": 48, \"iterations\": 2, \"optimizer\": \"adam\"}");
+        String id = json(api.post(JOBS, body)).get("id").asString();
+        JsonNode done = await(id, j -> j.get("status").asString().equals("succeeded"));
+        String contentKey = done.get("recipe").get("inputs").get("content").asString();
+        assertThat(blobs.exists(contentKey)).isTrue();
+
+        assertThat(service.purgeFinishedBefore(java.time.Instant.parse(done.get("finishedAt").asString()))).isZero();
+        assertThat(service.purgeFinishedBefore(java.time.Instant.now().plusSeconds(1))).isPositive();
+        assertProblem(api.get(JOBS + "/" + id), 404, "not-found", JOBS + "/" + id);
+        assertThat(blobs.exists(contentKey)).isFalse();
     }
 
     @Test
