@@ -10,8 +10,9 @@ import tools.jackson.databind.node.ObjectNode;
  * needs.
  *
  * @param outputFormat {@code png} or {@code jpeg}
+ * @param webhook where to announce the end of the job, or null
  */
-public record JobOptions(ResolvedOptions transfer, String outputFormat) {
+public record JobOptions(ResolvedOptions transfer, String outputFormat, Webhook webhook) {
 
     public static String checkFormat(String format) {
         String f = format == null ? "png" : format.toLowerCase(Locale.ROOT);
@@ -25,6 +26,9 @@ public record JobOptions(ResolvedOptions transfer, String outputFormat) {
     public ObjectNode toJson(JsonMapper json) {
         ObjectNode node = json.valueToTree(transfer);
         node.put("outputFormat", outputFormat);
+        if (webhook != null) {
+            node.set("webhook", json.valueToTree(webhook));
+        }
         return node;
     }
 }

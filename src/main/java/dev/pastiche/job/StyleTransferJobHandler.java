@@ -43,9 +43,10 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
     private final JsonMapper json;
     private final JobsProperties properties;
     private final JobMetrics metrics;
+    private final WebhookSender webhooks;
 
     StyleTransferJobHandler(JobRepository jobs, BlobStore blobs, ImageDecoder decoder, StyleTransferEngine engine,
-            JsonMapper json, JobsProperties properties, JobMetrics metrics) {
+            JsonMapper json, JobsProperties properties, JobMetrics metrics, WebhookSender webhooks) {
         this.jobs = jobs;
         this.blobs = blobs;
         this.decoder = decoder;
@@ -53,6 +54,7 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
         this.json = json;
         this.properties = properties;
         this.metrics = metrics;
+        this.webhooks = webhooks;
     }
 
     @Override
@@ -93,6 +95,8 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             log.error("Style-transfer job {} failed", id, e);
             failed(id, start, "internal", "the job failed unexpectedly; it has been logged");
         }
+        jobs.find(id).filter(done -> done.status().finished())
+                .ifPresent(done -> webhooks.announce(done, json.readValue(done.options(), JobOptions.class).webhook()));
     }
 
     private void failed(UUID id, long start, String type, String detail) {

@@ -42,9 +42,10 @@ public class StyleTransferService {
     private final JsonMapper json;
     private final JobsProperties properties;
     private final JobMetrics metrics;
+    private final WebhookSender webhooks;
 
     StyleTransferService(JobRepository jobs, BlobStore blobs, ImageDecoder decoder, StyleTransferEngine engine,
-            JobRequestScheduler scheduler, JsonMapper json, JobsProperties properties, JobMetrics metrics) {
+            JobRequestScheduler scheduler, JsonMapper json, JobsProperties properties, JobMetrics metrics, WebhookSender webhooks) {
         this.jobs = jobs;
         this.blobs = blobs;
         this.decoder = decoder;
@@ -53,6 +54,7 @@ public class StyleTransferService {
         this.json = json;
         this.properties = properties;
         this.metrics = metrics;
+        this.webhooks = webhooks;
     }
 
     /**
@@ -61,8 +63,8 @@ public class StyleTransferService {
      * under the same key is refused.
      */
     public JobRecord submit(String owner, String idempotencyKey, byte[] content, List<byte[]> styles, TransferOptions options,
-            String outputFormat) {
-        String requestHash = requestHash(content, styles, options, outputFormat);
+            String outputFormat, Webhook webhook) {
+        String requestHash = requestHash(content, styles, options, outputFormat + webhook);
         if (idempotencyKey != null) {
             Optional<JobRecord> first = jobs.findByIdempotencyKey(owner, idempotencyKey);
             if (first.isPresent()) {
@@ -78,6 +80,7 @@ public class StyleTransferService {
             }
             resolved = engine.admit(engine.resolve(options, styles.size()), contentImage.width(), contentImage.height());
             format = JobOptions.checkFormat(outputFormat);
+            checkWebhook(webhook);
         } catch (RuntimeException e) {
             metrics.rejected("invalid");
             throw e;
@@ -94,7 +97,7 @@ public class StyleTransferService {
         UUID id = UUID.randomUUID();
         // microseconds: what both H2 and PostgreSQL store, so a row reads back as written
         JobRecord job = new JobRecord(id, owner, JobStatus.QUEUED, Instant.now().truncatedTo(ChronoUnit.MICROS), null, null,
-                json.writeValueAsString(new JobOptions(resolved, format)), contentKey, styleKeys, null, null, null, null, null, null,
+                json.writeValueAsString(new JobOptions(resolved, format, webhook)), contentKey, styleKeys, null, null, null, null, null, null,
                 false, idempotencyKey, requestHash, 0, null, null, null);
         try {
             jobs.insert(job);
@@ -112,7 +115,7 @@ public class StyleTransferService {
      * before anything is stored; the batch and its jobs are stored in one transaction.
      */
     public Batch submitBatch(String owner, List<byte[]> contents, List<byte[]> styles, TransferOptions options, String outputFormat,
-            BatchMode mode) {
+            Webhook webhook, BatchMode mode) {
         List<RgbImage> contentImages = new ArrayList<>();
         List<ResolvedOptions> resolved = new ArrayList<>();
         String format;
@@ -136,6 +139,7 @@ public class StyleTransferService {
                 resolved.add(engine.admit(base, content.width(), content.height()));
             }
             format = JobOptions.checkFormat(outputFormat);
+            checkWebhook(webhook);
         } catch (RuntimeException e) {
             metrics.rejected("invalid");
             throw e;
@@ -151,7 +155,7 @@ public class StyleTransferService {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         List<JobRecord> batchJobs = new ArrayList<>();
         for (int c = 0; c < contents.size(); c++) {
-            String jobOptions = json.writeValueAsString(new JobOptions(resolved.get(c), format));
+            String jobOptions = json.writeValueAsString(new JobOptions(resolved.get(c), format, webhook));
             if (mode == BatchMode.BLEND) {
                 batchJobs.add(batchJob(owner, now, jobOptions, contentKeys.get(c), styleKeys, batch, String.format("content-%02d", c + 1)));
                 continue;
@@ -164,6 +168,18 @@ public class StyleTransferService {
         jobs.insertBatch(batch, owner, mode.label(), now, batchJobs);
         batchJobs.forEach(job -> scheduler.enqueue(job.id(), new StyleTransferJobRequest(job.id())));
         return new Batch(batch, mode, batchJobs);
+    }
+
+    private void checkWebhook(Webhook webhook) {
+        if (webhook == null) {
+            return;
+        }
+        try {
+            webhooks.check(webhook);
+        } catch (IllegalArgumentException e) {
+            throw new dev.pastiche.transfer.InvalidOptionsException(List.of(
+                    new dev.pastiche.transfer.InvalidOptionsException.FieldError("webhook", e.getMessage())));
+        }
     }
 
     private static JobRecord batchJob(String owner, Instant now, String options, String content, List<String> styles, UUID batch,

@@ -60,7 +60,8 @@ class BatchController {
             throw ApiProblemException.invalidField("mode", e.getMessage());
         }
         StyleTransferController.ParsedOptions parsed = jobs.parse(options);
-        Batch batch = service.submitBatch(owner, bytes(contents), bytes(styles), parsed.transfer(), parsed.outputFormat(), batchMode);
+        Batch batch = service.submitBatch(owner, bytes(contents), bytes(styles), parsed.transfer(), parsed.outputFormat(),
+                parsed.webhook(), batchMode);
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/style-transfer-batches/" + batch.id())).body(view(batch));
     }
 

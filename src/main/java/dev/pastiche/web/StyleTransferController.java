@@ -4,6 +4,7 @@ import dev.pastiche.job.JobOptions;
 import dev.pastiche.job.JobRecord;
 import dev.pastiche.job.JobStatus;
 import dev.pastiche.job.StyleTransferService;
+import dev.pastiche.job.Webhook;
 import dev.pastiche.transfer.TransferOptions;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -75,7 +76,8 @@ class StyleTransferController {
         ParsedOptions parsed = parse(options);
         List<byte[]> styleBytes = new ArrayList<>();
         styles.forEach(style -> styleBytes.add(bytes(style)));
-        JobRecord job = service.submit(owner, idempotencyKey, bytes(content), styleBytes, parsed.transfer(), parsed.outputFormat());
+        JobRecord job = service.submit(owner, idempotencyKey, bytes(content), styleBytes, parsed.transfer(), parsed.outputFormat(),
+                parsed.webhook());
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/style-transfers/" + job.id())).body(view(job));
     }
 
@@ -153,15 +155,25 @@ class StyleTransferController {
     }
 
     /** The options part: the engine's options, and the job's own. */
-    record ParsedOptions(TransferOptions transfer, String outputFormat) {
+    record ParsedOptions(TransferOptions transfer, String outputFormat, Webhook webhook) {
     }
 
     /** Parses API.md's options JSON; every problem is a 400 naming the field. */
     ParsedOptions parse(String options) {
         ObjectNode node = parseOptions(options);
         JsonNode format = node.remove("outputFormat");
-        // webhooks are not delivered yet; accepted so clients written against API.md do not break
-        node.remove("webhook");
+        JsonNode webhookNode = node.remove("webhook");
+        Webhook webhook = null;
+        if (webhookNode != null && !webhookNode.isNull()) {
+            try {
+                webhook = optionsReader.treeToValue(webhookNode, Webhook.class);
+            } catch (JacksonException e) {
+                throw ApiProblemException.invalidField("webhook", "must be {\"url\": \"https://…\", \"events\": [\"style-transfer.succeeded\", …]}");
+            }
+            if (webhook.url() == null) {
+                throw ApiProblemException.invalidField("webhook", "needs a url");
+            }
+        }
         TransferOptions transfer;
         try {
             transfer = optionsReader.treeToValue(node, TransferOptions.class);
@@ -176,7 +188,7 @@ class StyleTransferController {
         } catch (IllegalArgumentException e) {
             throw ApiProblemException.invalidField("outputFormat", e.getMessage());
         }
-        return new ParsedOptions(transfer, outputFormat);
+        return new ParsedOptions(transfer, outputFormat, webhook);
     }
 
     private ObjectNode parseOptions(String options) {

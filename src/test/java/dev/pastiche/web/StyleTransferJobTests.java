@@ -235,6 +235,12 @@ class StyleTransferJobTests {
         assertThat(problem.get("errors").valueStream().map(e -> e.get("field").asString())).contains("size", "iterations", "styleLayers");
 
         assertProblem(api.post(JOBS, job("{\"sise\": 64}")), 400, "validation", JOBS);
+        // webhooks may not reach into the service's own network unless configured to
+        for (String target : List.of("http://127.0.0.1:9/hook", "http://169.254.169.254/latest", "http://10.1.2.3/x", "ftp://example.org/x")) {
+            JsonNode refused = assertProblem(api.post(JOBS, job("{\"size\": 48, \"webhook\": {\"url\": \"" + target + "\"}}")),
+                    400, "validation", JOBS);
+            assertThat(refused.get("errors").get(0).get("field").asString()).isEqualTo("webhook");
+        }
         assertProblem(api.post(JOBS, job("not json")), 400, "validation", JOBS);
         assertProblem(api.post(JOBS, job("{\"outputFormat\": \"gif\"}")), 400, "validation", JOBS);
         assertProblem(api.post(JOBS, new ApiClient.Multipart().png("content", ApiClient.Images.png(ApiClient.Images.pattern(48, 32, 1)))),
