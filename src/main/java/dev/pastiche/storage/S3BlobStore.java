@@ -1,0 +1,92 @@
+package dev.pastiche.storage;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+/**
+ * Blobs as objects {@code <prefix><key>} in an S3 bucket, for clusters whose pods share no disk. A
+ * PutObject is atomic (the object appears whole or not at all) and durable once acknowledged, so a
+ * single request does what the filesystem store needs a temporary file and a move for. Works with
+ * AWS and with S3-compatible servers; the client decides endpoint, region and path style.
+ */
+public class S3BlobStore implements BlobStore, AutoCloseable {
+
+    private final S3Client s3;
+    private final String bucket;
+    private final String prefix;
+
+    /** Takes ownership of the client: {@link #close()} closes it. */
+    public S3BlobStore(S3Client s3, String bucket, String prefix) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.prefix = prefix;
+    }
+
+    @Override
+    public String put(byte[] data) {
+        byte[] digest = sha256(data);
+        String key = HexFormat.of().formatHex(digest);
+        if (exists(key)) {
+            return key;
+        }
+        // the store checks the upload against the digest we already have, so a corrupted body is refused
+        s3.putObject(request -> request.bucket(bucket).key(objectKey(key))
+                        .contentType("application/octet-stream")
+                        .checksumSHA256(Base64.getEncoder().encodeToString(digest)),
+                RequestBody.fromBytes(data));
+        return key;
+    }
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        try {
+            // the response's buffer belongs to this call alone, so it need not be copied
+            return Optional.of(s3.getObjectAsBytes(request -> request.bucket(bucket).key(objectKey(key))).asByteArrayUnsafe());
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public boolean exists(String key) {
+        try {
+            s3.headObject(request -> request.bucket(bucket).key(objectKey(key)));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        String objectKey = objectKey(key);
+        try {
+            s3.deleteObject(request -> request.bucket(bucket).key(objectKey));
+        } catch (NoSuchKeyException e) {
+            // S3 answers 204 for a missing object; some compatible servers answer 404: absent either way
+        }
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    private String objectKey(String key) {
+        return prefix + BlobStore.checkKey(key);
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}
