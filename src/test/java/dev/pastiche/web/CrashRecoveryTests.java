@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pastiche.testing.ServiceProcess;
 import dev.pastiche.testing.TestPostgres;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -20,6 +22,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,7 +63,7 @@ class CrashRecoveryTests {
 
     @Test
     void aJobKilledMidRunFinishesOnceInTheNextProcessOnTheSameH2File(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
-        String h2 = "jdbc:h2:file:" + dir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE";
+        String h2 = shippedH2Url(dir.resolve("db"));
         String[] args = {"--spring.datasource.url=" + h2, "--pastiche.storage.root=" + dir.resolve("blobs")};
         ServiceProcess first = start("first", dir, args);
         first.awaitReady(START);
@@ -118,6 +122,16 @@ class CrashRecoveryTests {
             killEveryProcess();
             schema.drop();
         }
+    }
+
+    /**
+     * The H2 URL of application.yml with its file moved to {@code file}: the crash must hit the
+     * settings users run (without WRITE_DELAY=0 the killed server's last commits were lost).
+     */
+    private static String shippedH2Url(Path file) throws IOException {
+        Matcher url = Pattern.compile("url: jdbc:h2:file:\\./data/pastiche(;\\S+)").matcher(Files.readString(Path.of("src/main/resources/application.yml")));
+        assertThat(url.find()).as("application.yml's H2 URL").isTrue();
+        return "jdbc:h2:file:" + file + url.group(1);
     }
 
     private ServiceProcess start(String name, Path dir, String... args) {
