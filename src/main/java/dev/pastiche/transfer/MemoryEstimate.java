@@ -11,7 +11,7 @@ import dev.pastiche.vgg.VggVariant.FeatureLayer;
  * the deepest tap, counted {@value #ACTIVATION_FACTOR} times for the saved inputs, the gradients
  * flowing back and allocator slack), the optimiser's image-sized state (L-BFGS: 2 × history + 4
  * vectors; Adam: 5), and a fixed allowance for targets and the line search. Calibrated on VGG19
- * with Adam (TransferBenchmark, CPU): a 256² run peaked at 630 MB and a 512² one at 1,196 MB of
+ * with Adam (BenchmarkSuite, CPU): a 256² run peaked at 630 MB and a 512² one at 1,196 MB of
  * process RSS, about 450 MB of process plus 1.2 × the activation sum; the factor keeps a margin.
  */
 final class MemoryEstimate {

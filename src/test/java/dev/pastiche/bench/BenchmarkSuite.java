@@ -1,0 +1,440 @@
+package dev.pastiche.bench;
+
+import ai.djl.ndarray.types.Shape;
+import dev.pastiche.transfer.TimeToLossMain;
+import dev.pastiche.transfer.TransferBenchMain;
+import dev.pastiche.vgg.LayerKind;
+import dev.pastiche.vgg.Vgg;
+import dev.pastiche.vgg.VggArchitecture;
+import dev.pastiche.vgg.VggVariant;
+import dev.pastiche.vgg.weights.ReferenceWeights;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The benchmark command, not a test: {@code ./mvnw -Pbench test}. Every measurement runs in a fresh
+ * process (Pastiche's JVMs and Debian's python3-torch for the reference, the same thread count,
+ * jemalloc for both where the machine has it), prints a markdown table, and the whole is written to
+ * {@code docs/benchmarks.md} with the chart {@code docs/benchmarks.svg}. {@code -Dbench.quick=true}
+ * shrinks every size and count for a smoke run and writes under target/ instead.
+ */
+@Tag("benchmark")
+class BenchmarkSuite {
+
+    private static final Path JEMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    private static final boolean QUICK = Boolean.getBoolean("bench.quick");
+    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+    private static final int STEPS = QUICK ? 3 : 10;
+    private static final int[] STEP_SIZES = QUICK ? new int[] {96, 128} : new int[] {256, 512};
+    private static final int[] SCORING_SIZES = QUICK ? new int[] {64, 96} : new int[] {224, 512};
+    private static final int LOSS_SIZE = QUICK ? 96 : 512;
+    private static final int LOSS_ITERATIONS = QUICK ? 6 : 60;
+    private static final int LOSS_SCALES = 4;
+    private static final int READY_RUNS = 3;
+
+    @TempDir
+    Path dir;
+
+    private final StringBuilder report = new StringBuilder();
+    private final Map<String, String> targets = new LinkedHashMap<>();
+    private final boolean torch = torchAvailable();
+
+    @Test
+    void benchmark() throws Exception {
+        line("# Benchmarks");
+        line("");
+        line("Written by `./mvnw -Pbench test` (BenchmarkSuite) on " + Instant.now().toString().substring(0, 16).replace('T', ' ')
+                + " UTC. " + machine());
+        line("Every number comes from a fresh process; PyTorch is Debian's python3-torch running the repo's reference scripts "
+                + "(scripts/reference/bench_*.py) with the same thread count; jemalloc is preloaded for both where marked.");
+        if (!torch) {
+            line("");
+            line("**PyTorch columns are n/a: `/usr/bin/python3 -c 'import torch'` failed (install python3-torch python3-torchvision).**");
+        }
+        double peak = convPeak();
+        Map<Integer, JsonNode[]> steps = steps(peak);
+        scoring(peak);
+        double ready = startToReady();
+        List<SvgChart.Series> traces = timeToLoss();
+        targets(steps, ready);
+        Path out = QUICK ? Path.of("target") : Path.of("docs");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("benchmarks.md"), report.toString());
+        Files.writeString(out.resolve("benchmarks.svg"), SvgChart.render("ms per Adam step (lower is better)", bars(steps),
+                "total loss at " + LOSS_SIZE + "², full-size stage, against seconds", traces));
+        System.out.println("\nwritten: " + out.resolve("benchmarks.md") + ", " + out.resolve("benchmarks.svg"));
+    }
+
+    /** A large 3×3 convolution: the machine's practical conv peak, in DJL and in PyTorch. */
+    private double convPeak() throws Exception {
+        String runs = QUICK ? "3" : "10";
+        JsonNode djl = run(java(ConvPeakMain.class, runs), true);
+        JsonNode py = torch ? run(List.of(PYTHON.toString(), "scripts/reference/bench_conv.py", runs, "" + THREADS), true) : null;
+        section("Conv peak", "3×3 convolution 256→256 channels on 128×128, batch 1 (" + String.format(Locale.ROOT, "%.1f", ConvPeakMain.GFLOP)
+                + " GFLOP), median of " + runs + " after 3 warm-up.");
+        line("| engine | ms | GFLOP/s |");
+        line("|---|---|---|");
+        line(String.format(Locale.ROOT, "| Pastiche (DJL %s) | %.1f | %.1f |", "0.36.0, PyTorch 2.7.1", djl.get("msPerConv").asDouble(),
+                djl.get("gflops").asDouble()));
+        if (py != null) {
+            line(String.format(Locale.ROOT, "| PyTorch %s (Debian) | %.1f | %.1f |", py.get("torch").asString(), py.get("msPerConv").asDouble(),
+                    py.get("gflops").asDouble()));
+        }
+        double peak = djl.get("gflops").asDouble();
+        if (py != null) {
+            peak = Math.max(peak, py.get("gflops").asDouble());
+        }
+        line("");
+        line(String.format(Locale.ROOT, "The conv peak used below is the higher of the two: **%.1f GFLOP/s**.", peak));
+        return peak;
+    }
+
+    /** Adam steps at each size: Pastiche with glibc malloc and with jemalloc, PyTorch with jemalloc. */
+    private Map<Integer, JsonNode[]> steps(double peak) throws Exception {
+        section("Optimisation step", "One Gatys evaluation + Adam update (forward to block5_conv1, Gram style, content and TV "
+                + "losses, backward to the image; weights frozen), median of " + STEPS + " after 3 warm-up; peak RSS is the "
+                + "process's VmHWM. A step does about 2× the forward's conv FLOPs (the backward needs input gradients only).");
+        line("| size | engine | malloc | ms/step | GFLOP/s | share of conv peak | peak RSS MB |");
+        line("|---|---|---|---|---|---|---|");
+        Map<Integer, JsonNode[]> results = new LinkedHashMap<>();
+        for (int size : STEP_SIZES) {
+            List<String> djl = java(TransferBenchMain.class, "" + size, "" + STEPS);
+            JsonNode glibc = run(djl, false);
+            JsonNode jemalloc = Files.exists(JEMALLOC) ? run(djl, true) : null;
+            JsonNode py = torch ? run(List.of(PYTHON.toString(), "scripts/reference/bench_transfer.py", "" + size, "" + STEPS, "" + THREADS),
+                    true) : null;
+            double gflop = 2 * forwardGflop(size);
+            stepRow(size, "Pastiche", "glibc", glibc, gflop, peak);
+            stepRow(size, "Pastiche", "jemalloc", jemalloc, gflop, peak);
+            stepRow(size, "PyTorch", "jemalloc", py, gflop, peak);
+            results.put(size, new JsonNode[] {glibc, jemalloc, py});
+        }
+        line("");
+        for (Map.Entry<Integer, JsonNode[]> e : results.entrySet()) {
+            JsonNode[] r = e.getValue();
+            if (r[1] != null) {
+                line(String.format(Locale.ROOT, "- %d²: jemalloc/glibc step time %.2f×, peak RSS %.2f×", e.getKey(),
+                        ms(r[1]) / ms(r[0]), rss(r[1]) / rss(r[0])));
+            }
+            if (r[1] != null && r[2] != null) {
+                line(String.format(Locale.ROOT, "- %d²: Pastiche/PyTorch (both jemalloc) step time **%.2f×**, peak RSS **%.2f×**", e.getKey(),
+                        ms(r[1]) / ms(r[2]), rss(r[1]) / rss(r[2])));
+            }
+        }
+        return results;
+    }
+
+    private void stepRow(int size, String engine, String malloc, JsonNode r, double gflop, double peak) {
+        if (r == null) {
+            line(String.format("| %d² | %s | %s | n/a | | | |", size, engine, malloc));
+            return;
+        }
+        double gflops = gflop / (ms(r) / 1000);
+        line(String.format(Locale.ROOT, "| %d² | %s | %s | %.0f | %.1f | %.0f %% | %.0f |", size, engine, malloc, ms(r), gflops,
+                100 * gflops / peak, rss(r)));
+    }
+
+    /** Perceptual distances over HTTP against a running service, at concurrency 1 and 8. */
+    private void scoring(double peak) throws Exception {
+        section("Scoring through HTTP", "`POST /v1/perceptual-distance` with two PNGs (all metrics: forward of both images to "
+                + "block5_conv1 as one batch), clients sending back to back on loopback, service on jemalloc with its default "
+                + "`pastiche.model.max-concurrent` (2), 2 warm-up requests per size. Images/s counts both images of a pair.");
+        line("| size | concurrency | requests | pairs/s | images/s | share of conv peak | p50 ms | p99 ms | p99/p50 |");
+        line("|---|---|---|---|---|---|---|---|---|");
+        int port = freePort();
+        Process service = start(List.of("--server.port=" + port, "--pastiche.weights.source=random",
+                "--jobrunr.background-job-server.enabled=false"), port);
+        try {
+            for (int size : SCORING_SIZES) {
+                double gflop = forwardGflop(size);
+                for (int concurrency : new int[] {1, 8}) {
+                    int requests = (size >= 512 ? 8 : 24) * (concurrency == 1 ? 1 : 2);
+                    if (QUICK) {
+                        requests = concurrency * 2;
+                    }
+                    ScoringLoad.Result r = ScoringLoad.run(port, size, concurrency, requests);
+                    double images = 2 * r.pairsPerSecond();
+                    line(String.format(Locale.ROOT, "| %d² | %d | %d | %.2f | %.2f | %.0f %% | %.0f | %.0f | %.2f |", size, concurrency,
+                            r.requests(), r.pairsPerSecond(), images, 100 * images * gflop / peak, r.p50Ms(), r.p99Ms(), r.p99Ms() / r.p50Ms()));
+                    targets.putIfAbsent("scoring-" + size + "-" + concurrency, images + " " + r.p50Ms() + " " + r.p99Ms() + " " + images * gflop / peak);
+                }
+            }
+        } finally {
+            service.destroy();
+            service.waitFor();
+        }
+    }
+
+    /** Process start to readiness UP with every tensor of torchvision's VGG19 state dict (548 MB). */
+    private double startToReady() throws Exception {
+        Vgg vgg = new Vgg(VggVariant.VGG19);
+        Map<String, Shape> shapes = new LinkedHashMap<>(vgg.features().torchvisionShapes());
+        shapes.put("classifier.0.weight", new Shape(4096, 512L * 7 * 7));
+        shapes.put("classifier.0.bias", new Shape(4096));
+        shapes.put("classifier.3.weight", new Shape(4096, 4096));
+        shapes.put("classifier.3.bias", new Shape(4096));
+        shapes.put("classifier.6.weight", new Shape(1000, 4096));
+        shapes.put("classifier.6.bias", new Shape(1000));
+        Function<String, float[]> values = key -> key.startsWith("features.") ? ReferenceWeights.formula(key, shapes.get(key)) : null;
+        Path weights = ReferenceWeights.writeSafetensors(dir.resolve("vgg19.safetensors"), shapes, values);
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < READY_RUNS; i++) {
+            int port = freePort();
+            long begin = System.nanoTime();
+            Process service = start(List.of("--server.port=" + port, "--pastiche.weights.path=" + weights), port);
+            times.add((System.nanoTime() - begin) / 1e6);
+            service.destroy();
+            service.waitFor();
+        }
+        List<Double> sorted = times.stream().sorted().toList();
+        double median = sorted.get(sorted.size() / 2);
+        section("Start to ready", String.format(Locale.ROOT, "JVM start to `/actuator/health/readiness` UP, weights from a %d MB "
+                + "safetensors file with every tensor of torchvision's VGG19 (the classifier is not read), in-memory H2, jemalloc.",
+                Files.size(weights) >> 20));
+        line(String.format(Locale.ROOT, "Runs: %s ms; **median %.0f ms**.", times.stream().map(t -> String.format(Locale.ROOT, "%.0f", t)).toList(),
+                median));
+        return median;
+    }
+
+    /** Single-scale against multi-scale, Adam against L-BFGS, to the same loss. */
+    private List<SvgChart.Series> timeToLoss() throws Exception {
+        List<JsonNode> runs = runAll(java(TimeToLossMain.class, "" + LOSS_SIZE, "" + LOSS_ITERATIONS, "" + LOSS_SCALES));
+        section("Time to a given loss", String.format(Locale.ROOT, "Content %d×%d, style %d², random weights. Each optimiser's "
+                + "single-scale run does %d evaluations at full size; its final total loss is the target at which the %d-scale run "
+                + "(stages of up to %d evaluations, ×√2 apart) is stopped. Seconds count from the run's start, targets and lower "
+                + "stages included.", LOSS_SIZE, LOSS_SIZE * 3 / 4, LOSS_SIZE, LOSS_ITERATIONS, LOSS_SCALES, LOSS_ITERATIONS));
+        line("| run | seconds | final loss | seconds to the single-scale final loss | ratio to single-scale |");
+        line("|---|---|---|---|---|");
+        List<SvgChart.Series> series = new ArrayList<>();
+        Map<String, Double> singleSeconds = new LinkedHashMap<>();
+        for (JsonNode r : runs) {
+            String name = r.get("run").asString();
+            String optimizer = name.substring(0, name.indexOf(' '));
+            boolean single = name.endsWith("×1");
+            if (single) {
+                singleSeconds.put(optimizer, r.get("seconds").asDouble());
+            }
+            JsonNode toTarget = r.get("secondsToTarget");
+            String ratio = single ? "1" : toTarget.isNull() ? "not reached"
+                    : String.format(Locale.ROOT, "**%.2f**", toTarget.asDouble() / singleSeconds.get(optimizer));
+            if (!single) {
+                targets.put("multiscale-" + optimizer, toTarget.isNull() ? "" : "" + toTarget.asDouble() / singleSeconds.get(optimizer));
+            }
+            line(String.format(Locale.ROOT, "| %s | %.1f | %.4g | %s | %s |", name, r.get("seconds").asDouble(), r.get("finalLoss").asDouble(),
+                    toTarget.isNull() ? "—" : String.format(Locale.ROOT, "%.1f", toTarget.asDouble()), ratio));
+            List<double[]> points = new ArrayList<>();
+            r.get("trace").forEach(p -> points.add(new double[] {p.get(0).asDouble(), p.get(1).asDouble()}));
+            series.add(new SvgChart.Series(name, points));
+        }
+        return series;
+    }
+
+    private void targets(Map<Integer, JsonNode[]> steps, double ready) {
+        section("Targets (issue 7, this 2-core machine)", "");
+        line("| target | measured | met |");
+        line("|---|---|---|");
+        JsonNode[] big = steps.get(STEP_SIZES[STEP_SIZES.length - 1]);
+        if (big[1] != null && big[2] != null) {
+            double ratio = ms(big[1]) / ms(big[2]);
+            target("step at " + STEP_SIZES[1] + "² ≤ 0.9 × PyTorch", String.format(Locale.ROOT, "%.2f×", ratio), ratio <= 0.9);
+            double memory = rss(big[1]) / rss(big[2]);
+            target("peak RSS of a " + STEP_SIZES[1] + "² job ≤ 1.2 × PyTorch's", String.format(Locale.ROOT, "%.2f×", memory), memory <= 1.2);
+        }
+        String[] c1 = targets.get("scoring-" + SCORING_SIZES[0] + "-1").split(" ");
+        String[] c8 = targets.get("scoring-" + SCORING_SIZES[0] + "-8").split(" ");
+        double share = Double.parseDouble(c1[3]);
+        target("scoring at " + SCORING_SIZES[0] + "² ≥ 85 % of the conv peak", String.format(Locale.ROOT, "%.0f %%", 100 * share), share >= 0.85);
+        double gain = Double.parseDouble(c8[0]) / Double.parseDouble(c1[0]);
+        double tail = Double.parseDouble(c8[2]) / Double.parseDouble(c8[1]);
+        target("concurrency 8 ≥ concurrency 1 throughput, p99 ≤ 2 × p50", String.format(Locale.ROOT, "%.2f×, p99/p50 %.2f", gain, tail),
+                gain >= 1 && tail <= 2);
+        for (String optimizer : List.of("adam", "lbfgs")) {
+            String value = targets.get("multiscale-" + optimizer);
+            boolean met = value != null && !value.isEmpty() && Double.parseDouble(value) <= 0.5;
+            target("multi-scale (" + optimizer + ") reaches the single-scale loss in ≤ 50 % of the time",
+                    value == null || value.isEmpty() ? "not reached" : String.format(Locale.ROOT, "%.0f %%", 100 * Double.parseDouble(value)), met);
+        }
+        target("ready in ≤ 8 s with VGG19-size weights", String.format(Locale.ROOT, "%.1f s", ready / 1000), ready <= 8000);
+    }
+
+    private void target(String what, String measured, boolean met) {
+        line("| " + what + " | " + measured + " | " + (met ? "yes" : "**no**") + " |");
+    }
+
+    private static List<SvgChart.BarGroup> bars(Map<Integer, JsonNode[]> steps) {
+        List<SvgChart.BarGroup> groups = new ArrayList<>();
+        steps.forEach((size, r) -> {
+            List<SvgChart.Bar> bars = new ArrayList<>();
+            bars.add(new SvgChart.Bar("Pastiche, glibc", ms(r[0])));
+            if (r[1] != null) {
+                bars.add(new SvgChart.Bar("Pastiche, jemalloc", ms(r[1])));
+            }
+            if (r[2] != null) {
+                bars.add(new SvgChart.Bar("PyTorch, jemalloc", ms(r[2])));
+            }
+            groups.add(new SvgChart.BarGroup(size + "²", bars));
+        });
+        return groups;
+    }
+
+    /** Conv multiply-adds ×2 of VGG19 up to block5_conv1 at size², from the architecture table. */
+    static double forwardGflop(int size) {
+        double flop = 0;
+        int in = 3;
+        for (VggArchitecture.Layer layer : VggArchitecture.of(VggVariant.VGG19, size, size).layers()) {
+            if (layer.kind() == LayerKind.CONV) {
+                int out = layer.outputShape().get(0);
+                flop += 2.0 * 9 * in * out * layer.outputShape().get(1) * layer.outputShape().get(2);
+                in = out;
+                if (layer.name().equals("block5_conv1")) {
+                    break;
+                }
+            }
+        }
+        return flop / 1e9;
+    }
+
+    private static double ms(JsonNode r) {
+        return r.get("msPerStep").asDouble();
+    }
+
+    private static double rss(JsonNode r) {
+        return r.get("peakRssMb").asDouble();
+    }
+
+    private static List<String> java(Class<?> main, String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static Process start(List<String> args, int port) throws Exception {
+        List<String> command = java(dev.pastiche.PasticheApplication.class);
+        command.add(1, "-Xmx1g");
+        command.addAll(args);
+        command.add("--spring.datasource.url=jdbc:h2:mem:bench" + port);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        preload(builder, true);
+        Process process = builder.start();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build();
+        while (process.isAlive()) {
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return process;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(25);
+        }
+        throw new IllegalStateException("the service exited with " + process.exitValue());
+    }
+
+    private static void preload(ProcessBuilder builder, boolean jemalloc) {
+        if (jemalloc && Files.exists(JEMALLOC)) {
+            builder.environment().put("LD_PRELOAD", JEMALLOC.toString());
+        } else {
+            builder.environment().remove("LD_PRELOAD");
+        }
+    }
+
+    private static JsonNode run(List<String> command, boolean jemalloc) throws IOException, InterruptedException {
+        List<JsonNode> lines = runAll(command, jemalloc);
+        return lines.get(lines.size() - 1);
+    }
+
+    private static List<JsonNode> runAll(List<String> command) throws IOException, InterruptedException {
+        return runAll(command, true);
+    }
+
+    /** The command's JSON lines; its other output is dropped. */
+    private static List<JsonNode> runAll(List<String> command, boolean jemalloc) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        preload(builder, jemalloc);
+        Process process = builder.start();
+        List<JsonNode> json = new ArrayList<>();
+        List<String> tail = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.startsWith("{")) {
+                    json.add(JsonMapper.shared().readTree(line));
+                    System.out.println("  " + (line.length() > 160 ? line.substring(0, 160) + "…" : line));
+                } else {
+                    tail.add(line);
+                    if (tail.size() > 20) {
+                        tail.remove(0);
+                    }
+                }
+            }
+        }
+        if (process.waitFor() != 0 || json.isEmpty()) {
+            throw new IllegalStateException(command.get(command.size() - 1) + " failed with exit code " + process.exitValue() + ":\n"
+                    + String.join("\n", tail));
+        }
+        return json;
+    }
+
+    private static boolean torchAvailable() {
+        try {
+            Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import torch, torchvision").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static String machine() throws IOException {
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+        String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        return String.format(Locale.ROOT, "Machine: %s, %d threads, Java %s, jemalloc %s; load average %s when it began.", cpu, THREADS,
+                System.getProperty("java.version"), Files.exists(JEMALLOC) ? "present" : "absent", load);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private void section(String title, String text) {
+        line("");
+        line("## " + title);
+        line("");
+        if (!text.isEmpty()) {
+            line(text);
+            line("");
+        }
+        System.out.println();
+    }
+
+    private void line(String text) {
+        report.append(text).append('\n');
+        System.out.println(text);
+    }
+}

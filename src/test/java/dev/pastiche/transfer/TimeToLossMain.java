@@ -1,0 +1,88 @@
+package dev.pastiche.transfer;
+
+import dev.pastiche.image.RgbImage;
+import dev.pastiche.perception.PerceptionModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The time-to-loss part of the benchmark, in a fresh JVM: {@code SIZE ITERATIONS SCALES} → one
+ * JSON line per run. Single-scale Adam and L-BFGS run {@code ITERATIONS} evaluations; their final
+ * total loss is the target that the multi-scale run of the same optimiser ({@code SCALES} stages
+ * of up to {@code ITERATIONS} each) is stopped at, through the cancellation hook, as soon as its
+ * full-size stage reaches it. Each line carries the full-size stage's loss trace against seconds
+ * since the run began (targets and lower stages included).
+ */
+public final class TimeToLossMain {
+
+    private TimeToLossMain() {
+    }
+
+    private record Point(double seconds, double loss) {
+    }
+
+    private record Run(String name, double seconds, double finalLoss, Double secondsToTarget, List<Point> trace) {
+
+        String json() {
+            StringBuilder points = new StringBuilder();
+            for (Point p : trace) {
+                points.append(points.isEmpty() ? "" : ",").append(String.format(Locale.ROOT, "[%.2f,%.6g]", p.seconds(), p.loss()));
+            }
+            return String.format(Locale.ROOT, "{\"run\": \"%s\", \"seconds\": %.2f, \"finalLoss\": %.6g, \"secondsToTarget\": %s, \"trace\": [%s]}",
+                    name, seconds, finalLoss, secondsToTarget == null ? "null" : String.format(Locale.ROOT, "%.2f", secondsToTarget), points);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int size = Integer.parseInt(args[0]);
+        int iterations = Integer.parseInt(args[1]);
+        int scales = Integer.parseInt(args[2]);
+        Path dir = Files.createTempDirectory("pastiche-bench");
+        RgbImage content = TransferFixtures.picture(size, size * 3 / 4, 1);
+        RgbImage style = TransferFixtures.picture(size, size, 2);
+        try (PerceptionModel model = TransferFixtures.randomModel(dir)) {
+            StyleTransferEngine engine = TransferFixtures.engine(model);
+            for (OptimizerType optimizer : List.of(OptimizerType.ADAM, OptimizerType.LBFGS)) {
+                String name = optimizer.name().toLowerCase(Locale.ROOT);
+                Run single = run(engine, content, style, size, iterations, 1, optimizer, Double.NEGATIVE_INFINITY, name + " ×1");
+                System.out.println(single.json());
+                Run multi = run(engine, content, style, size, iterations, scales, optimizer, single.finalLoss(), name + " ×" + scales);
+                System.out.println(multi.json());
+            }
+        }
+    }
+
+    /** One run; stops once the full-size stage's loss is at or below {@code target}. */
+    private static Run run(StyleTransferEngine engine, RgbImage content, RgbImage style, int size, int iterations, int scales,
+            OptimizerType optimizer, double target, String name) {
+        TransferOptions options = TransferOptions.builder().size(size).iterations(iterations).scales(scales).optimizer(optimizer)
+                .seed(1).previewEvery(Integer.MAX_VALUE).build();
+        List<Point> trace = new ArrayList<>();
+        AtomicBoolean reached = new AtomicBoolean();
+        long start = System.nanoTime();
+        TransferListener listener = new TransferListener() {
+            @Override
+            public void progress(TransferProgress progress) {
+                if (progress.scale() == progress.scales()) {
+                    trace.add(new Point((System.nanoTime() - start) / 1e9, progress.losses().total()));
+                    if (progress.losses().total() <= target) {
+                        reached.set(true);
+                    }
+                }
+            }
+        };
+        try {
+            engine.run(new TransferRequest(content, List.of(style), options), listener, reached::get);
+        } catch (TransferCancelledException stoppedAtTarget) {
+            // the target was reached: the hook stopped the run there
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Point last = trace.get(trace.size() - 1);
+        Double toTarget = trace.stream().filter(p -> p.loss() <= target).map(Point::seconds).findFirst().orElse(null);
+        return new Run(name, seconds, last.loss(), toTarget, trace);
+    }
+}
