@@ -31,7 +31,7 @@ cpu)
 cu*)
     # the same index and file names DJL's own download uses (LibUtils.downloadPyTorch)
     site="https://publish.djl.ai/pytorch/$pytorch_version"
-    curl -fsSL "$site/files.txt" | grep "^$flavor/$classifier/native/lib/.*\.gz$" > /tmp/libtorch-files.txt \
+    curl -fsSL "$site/files.txt" | grep "^$flavor/$classifier/" > /tmp/libtorch-files.txt \
         || { echo "no $flavor natives for PyTorch $pytorch_version at $site" >&2; exit 1; }
     downloads="${LIBTORCH_DOWNLOADS:-/tmp/libtorch-downloads}/$pytorch_version"
     while read -r path; do
