@@ -4,6 +4,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -90,7 +91,7 @@ record RenderedChart(List<Manifest> manifests) {
         /** The container's env as name → value (or "secret:name/key" for a Secret reference). */
         Map<String, String> env() {
             List<Map<String, Object>> env = cast(container().get("env"));
-            Map<String, String> byName = new java.util.LinkedHashMap<>();
+            Map<String, String> byName = new LinkedHashMap<>();
             for (Map<String, Object> variable : env) {
                 Map<String, Object> secret = new Manifest(variable).at("valueFrom.secretKeyRef");
                 byName.put((String) variable.get("name"), secret == null ? Objects.toString(variable.get("value"))
