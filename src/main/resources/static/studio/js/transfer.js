@@ -146,6 +146,13 @@ function fillOptions(resolved) {
   }
   $('#opt-seed').value = resolved.seed ?? '';
   $('#opt-preserve').checked = Boolean(resolved.preserveColors);
+  if (resolved.styleWeights?.length === styles.length && styles.length > 1) {
+    const largest = Math.max(...resolved.styleWeights);
+    styles.forEach((style, i) => {
+      style.weight = largest > 0 ? Math.round((resolved.styleWeights[i] / largest) * 100) : 50;
+    });
+    renderStyles();
+  }
 }
 
 async function submit() {
@@ -243,6 +250,7 @@ function follow(job) {
 
 function render(job) {
   current.job = job;
+  $('#job-view').dataset.jobId = job.id;
   const status = $('#job-status');
   status.textContent = job.status;
   status.className = `badge ${job.status}`;
