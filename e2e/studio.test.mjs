@@ -297,7 +297,14 @@ async function main() {
 
   await step('feature maps: one layer, then the first convolution of every block', async () => {
     await page.click('a[data-tab=features]');
-    await page.setInputFiles('#features-image', contentPng);
+    // dropped on its zone, as if chosen
+    await page.locator('.drop[data-drop-for=features-image]').evaluate((zone, bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, [...contentPng.buffer]);
+    assert.equal(await page.locator('#features-image').evaluate((input) => input.files[0]?.name), 'dropped.png');
+    await until('the dropped image\'s thumbnail', async () => (await naturalWidth('#features-thumb')) === 64);
     await page.selectOption('#features-layer', 'block2_conv1');
     await page.fill('#features-channels', '16');
     await page.click('#features-submit');
@@ -321,9 +328,15 @@ async function main() {
         .map((e) => e.id || e.outerHTML.slice(0, 80)));
       assert.deepEqual(unlabelled, [], `unlabelled controls on ${tab}`);
     }
-    await page.goto(`${baseUrl}/`);
+    await page.goto('about:blank');
+    await page.goto(`${baseUrl}/#compare`);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    await until('focus in the main content', () => page.evaluate(() => document.activeElement.id === 'main'));
+    assert.equal(await visible('#panel-compare'), true, 'the skip link keeps the section on show');
+    await page.goto(`${baseUrl}/`);
+    await page.keyboard.press('Tab');
     let found = false;
     for (let i = 0; i < 15 && !found; i++) {
       await page.keyboard.press('Tab');

@@ -9,8 +9,12 @@ import { initTransfer, refreshTransfer } from './transfer.js';
 
 const TABS = ['transfer', 'compare', 'architecture', 'features'];
 
-function showTab() {
+/** Shows the section named by the fragment; other fragments (the skip link's #main) leave the section as it is. */
+function showTab(initial = false) {
   const wanted = location.hash.slice(1);
+  if (!TABS.includes(wanted) && !initial) {
+    return;
+  }
   const tab = TABS.includes(wanted) ? wanted : 'transfer';
   for (const panel of document.querySelectorAll('[data-panel]')) {
     panel.hidden = panel.dataset.panel !== tab;
@@ -84,7 +88,7 @@ function init() {
   initArchitecture();
   initFeatures();
   keyState();
-  showTab();
+  showTab(true);
   probeWeights();
   loadModels();
 }
