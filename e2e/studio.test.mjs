@@ -9,6 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
@@ -134,6 +135,19 @@ const visible = (selector) => page.locator(selector).first().isVisible();
 const naturalWidth = (selector) => page.locator(selector).first().evaluate((img) => img.complete && img.naturalWidth);
 const shot = (name, p = page) => p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's WCAG 2.1 A and AA rules (labels, names, contrast, ARIA) on the page as it is now. */
+async function accessible(where, p = page) {
+  if (!(await p.evaluate(() => typeof window.axe === 'object'))) {
+    await p.addScriptTag({ path: axePath });
+  }
+  const violations = await p.evaluate(async () => (await window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  })).violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
+  assert.deepEqual(violations, [], `accessibility violations on ${where}`);
+}
+
 async function main() {
   browser = await chromium.launch({ executablePath, args: launchArgs, headless: true });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -168,6 +182,7 @@ async function main() {
     await until('the 415 problem', async () => /not a PNG or JPEG/.test(await text('#transfer-problem')));
     assert.match(await text('#transfer-problem'), /Unsupported media type \(415\): content is not a PNG or JPEG image/);
     await shot('transfer-invalid-upload');
+    await accessible('the transfer page with a problem');
   });
 
   let firstJobSeedText;
@@ -210,6 +225,7 @@ async function main() {
     assert.match(download.suggestedFilename(), /^pastiche-[0-9a-f]{8}-seed1234\.png$/);
     const bytes = readFileSync(await download.path());
     assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], 'the download is a PNG');
+    await accessible('the transfer page with a finished job');
     firstJobSeedText = await text('#job-summary');
     jobIds.push(await page.locator('#job-view').getAttribute('data-job-id'));
     await shot('transfer-result');
@@ -236,6 +252,7 @@ async function main() {
     assert.equal(await text(`#history tbody tr[data-job-id="${jobIds[1]}"] .badge`), 'cancelled');
     assert.equal(await text(`#history tbody tr[data-job-id="${jobIds[0]}"] .badge`), 'succeeded');
     await shot('history');
+    await accessible('the history');
     await row(jobIds[1]).getByRole('button', { name: /^Delete job/ }).click();
     await until('the cancelled job to go', async () => (await row(jobIds[1]).count()) === 0);
     assert.equal(await row(jobIds[0]).count(), 1);
@@ -267,6 +284,7 @@ async function main() {
     assert.equal(await page.locator('[data-chart=content] rect.bar').count(), 1);
     assert.match(await text('#compare-table tbody'), /block1_conv1.*block4_conv2.*block5_conv1/s);
     await shot('compare');
+    await accessible('the compare page with results');
   });
 
   await step('architecture: VGG16\'s table and parameter totals, 89 % in the fully connected layers', async () => {
@@ -293,6 +311,7 @@ async function main() {
     await page.click('#arch-submit');
     await until('the table again', async () => !(await visible('#arch-problem')) && (await visible('#arch-result')));
     await shot('architecture');
+    await accessible('the architecture page');
   });
 
   await step('feature maps: one layer, then the first convolution of every block', async () => {
@@ -316,9 +335,10 @@ async function main() {
     assert.deepEqual(await page.locator('.feature-grid').evaluateAll((f) => f.map((x) => x.dataset.layer)),
       ['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1', 'block5_conv1']);
     await shot('features');
+    await accessible('the feature maps');
   });
 
-  await step('accessible: every control is labelled, and the sections work by keyboard with a visible focus', async () => {
+  await step('accessible: every control is labelled (axe-core checked each page above), and the sections work by keyboard with a visible focus', async () => {
     for (const tab of ['transfer', 'compare', 'architecture', 'features']) {
       await page.click(`a[data-tab=${tab}]`);
       const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
@@ -363,6 +383,7 @@ async function main() {
     const overflow = () => small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(await overflow() <= 0, `the transfer page is ${await overflow()} px too wide`);
     await shot('phone-transfer', small);
+    await accessible('the transfer page at phone width', small);
     await small.goto(`${baseUrl}/#architecture`);
     await until('the architecture table on the phone', async () => (await small.locator('#arch-table tbody tr').count()) > 30);
     assert.ok(await overflow() <= 0, `the architecture page is ${await overflow()} px too wide`);

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The studio page at {@code /} in a real browser: {@code e2e/studio.test.mjs} drives headless Debian
  * chromium with playwright-core against the service, run as its own JVM on random weights with an
  * API key. It submits a small job and sees progress, preview and result; compares two images; reads
- * VGG16's parameter totals; shows feature maps; checks API problems, keyboard use and phone width;
+ * VGG16's parameter totals; shows feature maps; checks API problems, keyboard use, axe-core's WCAG
+ * 2.1 AA rules and phone width;
  * and saves a screenshot of each page under {@code target/studio-screenshots/}.
  *
  * <p>Needs node (20+), {@code npm ci} in {@code e2e/}, and chromium ({@code apt-get install chromium};
