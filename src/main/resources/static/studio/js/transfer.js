@@ -235,6 +235,11 @@ function follow(job) {
       return;
     }
     render(data);
+    const badge = document.querySelector(`#history tbody tr[data-job-id="${data.id}"] .badge`);
+    if (badge) {
+      badge.textContent = data.status;
+      badge.className = `badge ${data.status}`;
+    }
     if (name === 'preview' || (data.status !== 'queued' && data.status !== 'running' && data.progress)) {
       loadPreview(mine);
     }
