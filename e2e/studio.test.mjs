@@ -1,0 +1,409 @@
+// End-to-end tests of the studio page in headless Debian chromium, driven by playwright-core.
+//
+//   node e2e/studio.test.mjs <baseUrl>
+//
+// Environment: STUDIO_API_KEY (the key the service under test needs; empty when it needs none),
+// STUDIO_SCREENSHOTS (folder for the screenshots, default target/studio-screenshots),
+// CHROMIUM (default /usr/bin/chromium). The service must run on random weights; jobs are tiny.
+// Exits 0 when every step passed, 1 otherwise (with a screenshot of the failing page).
+
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+const baseUrl = (process.argv[2] || process.env.STUDIO_URL || '').replace(/\/$/, '');
+if (!baseUrl) {
+  console.error('usage: node e2e/studio.test.mjs <baseUrl>');
+  process.exit(2);
+}
+const apiKey = process.env.STUDIO_API_KEY || '';
+const shots = resolve(process.env.STUDIO_SCREENSHOTS || 'target/studio-screenshots');
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const JOB_TIMEOUT = 150_000;
+mkdirSync(shots, { recursive: true });
+
+// ── test images: small seeded patterns, encoded as PNG here (no fixtures needed) ──
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) {
+    c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type, data) {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/** An RGB PNG of stripes and gradients that differ by seed. */
+function png(width, height, seed) {
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * (width * 3 + 1)] = 0;
+    for (let x = 0; x < width; x++) {
+      const i = y * (width * 3 + 1) + 1 + x * 3;
+      raw[i] = (x * 4 * seed + y * 2) & 0xff;
+      raw[i + 1] = ((x + y) % (6 + seed * 3) < 3 + seed ? 220 : 30) & 0xff;
+      raw[i + 2] = (y * 5 + seed * 60) & 0xff;
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const file = (name, buffer) => ({ name, mimeType: 'image/png', buffer });
+const contentPng = file('content.png', png(64, 48, 1));
+const style1Png = file('style-one.png', png(40, 40, 2));
+const style2Png = file('style-two.png', png(48, 48, 3));
+const otherPng = file('other.png', png(80, 60, 4));
+const notAnImage = file('notes.png', Buffer.from('these are notes, not a picture'));
+
+// ── a tiny runner: sequential steps, timed, the first failure ends the run ──
+
+const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+const started = Date.now();
+const pageErrors = [];
+let browser;
+let page;
+let passed = 0;
+
+async function step(name, body) {
+  const t0 = Date.now();
+  try {
+    await body();
+    passed += 1;
+    console.log(`ok ${passed} - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    console.log(`not ok ${passed + 1} - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    console.log(`  ${String(error.stack || error).split('\n').join('\n  ')}`);
+    if (page) {
+      const problems = await page.locator('.problem:not([hidden])').allTextContents().catch(() => []);
+      if (problems.length) {
+        console.log(`  problems on the page: ${JSON.stringify(problems)}`);
+      }
+      await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+      console.log(`  screenshot: ${join(shots, 'failure.png')}`);
+    }
+    throw error;
+  }
+}
+
+/** Polls fn() until it returns a truthy value; fails with the last value seen. */
+async function until(what, fn, timeout = 20_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) {
+        return last;
+      }
+    } catch (error) {
+      last = error.message;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const text = async (selector) => ((await page.locator(selector).first().textContent()) || '').trim();
+const visible = (selector) => page.locator(selector).first().isVisible();
+const naturalWidth = (selector) => page.locator(selector).first().evaluate((img) => img.complete && img.naturalWidth);
+const shot = (name, p = page) => p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's WCAG 2.1 A and AA rules (labels, names, contrast, ARIA) on the page as it is now. */
+async function accessible(where, p = page) {
+  if (!(await p.evaluate(() => typeof window.axe === 'object'))) {
+    await p.addScriptTag({ path: axePath });
+  }
+  const violations = await p.evaluate(async () => (await window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  })).violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
+  assert.deepEqual(violations, [], `accessibility violations on ${where}`);
+}
+
+async function main() {
+  browser = await chromium.launch({ executablePath, args: launchArgs, headless: true });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page.on('dialog', (dialog) => dialog.accept());
+
+  await step('the page loads with the untrained-weights banner and takes the API key', async () => {
+    const response = await page.goto(`${baseUrl}/`);
+    assert.equal(response.status(), 200);
+    await until('the random-weights banner', () => visible('#weights-banner'));
+    assert.match(await text('#weights-banner'), /random/);
+    if (apiKey) {
+      await until('the 401 problem asking for a key', async () => /API key/.test(await text('#global-problem')));
+      assert.match(await text('#global-problem'), /Unauthorized \(401\)/);
+      await page.fill('#api-key', apiKey);
+      await page.click('#key-form button[type=submit]');
+      await until('the problem to go', async () => !(await visible('#global-problem')));
+      assert.match(await text('#key-state'), /Key in use/);
+    }
+    await until('the model line', async () => /vgg19/.test(await text('#extractor-info')));
+    assert.match(await text('#extractor-info'), /untrained random weights/);
+    await page.reload();
+    await until('the model line after a reload (key kept for the session)', async () => /vgg19/.test(await text('#extractor-info')));
+    assert.equal(await visible('#global-problem'), false);
+  });
+
+  await step('an invalid upload shows the API\'s problem detail', async () => {
+    await page.setInputFiles('#content-file', notAnImage);
+    await page.setInputFiles('#style-files', style1Png);
+    await page.click('#transfer-submit');
+    await until('the 415 problem', async () => /not a PNG or JPEG/.test(await text('#transfer-problem')));
+    assert.match(await text('#transfer-problem'), /Unsupported media type \(415\): content is not a PNG or JPEG image/);
+    await shot('transfer-invalid-upload');
+    await accessible('the transfer page with a problem');
+  });
+
+  let firstJobSeedText;
+  const jobIds = [];
+  await step('a small job shows progress with ETA, a loss chart, previews and the result to download', async () => {
+    await page.setInputFiles('#content-file', contentPng);
+    await page.setInputFiles('#style-files', style2Png);
+    assert.equal(await page.locator('#style-list li').count(), 2);
+    // the blend slider of the second style, by keyboard: End = 100 against 50, two thirds of the blend
+    await page.focus('#style-list li:nth-child(2) input[type=range]');
+    await page.keyboard.press('End');
+    assert.equal(await text('#style-list li:nth-child(2) output'), '67 %');
+    await page.fill('#opt-size', '48');
+    await page.fill('#opt-iterations', '24');
+    await page.selectOption('#opt-optimizer', 'adam');
+    await page.fill('#opt-seed', '1234');
+    await page.click('#transfer-form summary');
+    await page.fill('#opt-preview-every', '4');
+    // every text the progress line shows, kept by the page, so a fast job cannot hide a state from us
+    await page.evaluate(() => {
+      window.progressTexts = [];
+      new MutationObserver(() => window.progressTexts.push(document.querySelector('#job-progress-text').textContent))
+        .observe(document.querySelector('#job-progress-text'), { childList: true, characterData: true, subtree: true });
+    });
+    await page.click('#transfer-submit');
+    await until('the job to appear', () => visible('#job-view'));
+    assert.equal(await visible('#transfer-problem'), false);
+    assert.match(await text('#job-summary'), /48px · 24 iterations · adam · 2 styles · seed 1234/);
+    await until('progress by iteration', async () => /iteration \d+\/24/.test(await text('#job-progress-text')), JOB_TIMEOUT);
+    await shot('transfer-running');
+    await until('the job to succeed', async () => (await text('#job-status')) === 'succeeded', JOB_TIMEOUT);
+    const texts = await page.evaluate(() => window.progressTexts);
+    assert.ok(texts.some((t) => /scale 1\/1 · iteration \d+\/24 · ETA \d/.test(t)), `no running progress with an ETA in ${JSON.stringify(texts)}`);
+    assert.match(await text('#job-progress-text'), /100 % · scale 1\/1 · iteration 24\/24/);
+    assert.equal(await page.locator('#job-progress').evaluate((p) => p.value), 1);
+    assert.ok(await page.locator('#loss-chart circle.point').count() >= 2, 'the loss chart has at least two points');
+    await until('the preview image', async () => (await naturalWidth('#job-preview')) > 0);
+    await until('the result image', async () => (await naturalWidth('#job-result')) === 48);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#job-download')]);
+    assert.match(download.suggestedFilename(), /^pastiche-[0-9a-f]{8}-seed1234\.png$/);
+    const bytes = readFileSync(await download.path());
+    assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], 'the download is a PNG');
+    await accessible('the transfer page with a finished job');
+    firstJobSeedText = await text('#job-summary');
+    jobIds.push(await page.locator('#job-view').getAttribute('data-job-id'));
+    await shot('transfer-result');
+  });
+
+  await step('"run again with this seed" starts the same job again, and it can be cancelled', async () => {
+    await page.fill('#opt-seed', '');
+    await page.click('#job-again');
+    await until('a new active job', async () => ['queued', 'running'].includes(await text('#job-status')));
+    assert.equal(await text('#job-summary'), firstJobSeedText);
+    assert.equal(await page.inputValue('#opt-seed'), '1234');
+    jobIds.push(await page.locator('#job-view').getAttribute('data-job-id'));
+    assert.notEqual(jobIds[1], jobIds[0]);
+    await page.click('#job-cancel');
+    await until('the job to be cancelled', async () => (await text('#job-status')) === 'cancelled', JOB_TIMEOUT);
+    assert.match(await text('#job-error'), /cancelled/);
+  });
+
+  await step('the history lists the jobs, newest first; delete removes one', async () => {
+    await page.click('#history-refresh');
+    const row = (id) => page.locator(`#history tbody tr[data-job-id="${id}"]`);
+    await until('both jobs in the history', async () => (await row(jobIds[0]).count()) === 1 && (await row(jobIds[1]).count()) === 1);
+    assert.equal(await page.locator('#history tbody tr').first().getAttribute('data-job-id'), jobIds[1]);
+    assert.equal(await text(`#history tbody tr[data-job-id="${jobIds[1]}"] .badge`), 'cancelled');
+    assert.equal(await text(`#history tbody tr[data-job-id="${jobIds[0]}"] .badge`), 'succeeded');
+    await shot('history');
+    await accessible('the history');
+    await row(jobIds[1]).getByRole('button', { name: /^Delete job/ }).click();
+    await until('the cancelled job to go', async () => (await row(jobIds[1]).count()) === 0);
+    assert.equal(await row(jobIds[0]).count(), 1);
+    assert.equal(await visible('#job-view'), false, 'the deleted job was on show and is no longer');
+    assert.equal((await page.request.get(`${baseUrl}/v1/style-transfers/${jobIds[1]}`,
+      { headers: apiKey ? { Authorization: `Bearer ${apiKey}` } : {} })).status(), 404, 'the service no longer has it');
+  });
+
+  await step('compare: distances in total and per layer, and the API\'s message for images of two sizes', async () => {
+    await page.click('a[data-tab=compare]');
+    await until('the compare panel', () => visible('#panel-compare'));
+    assert.equal(await visible('#panel-transfer'), false);
+    await page.setInputFiles('#compare-reference', contentPng);
+    await page.setInputFiles('#compare-candidate', otherPng);
+    await page.uncheck('#compare-resize');
+    await page.click('#compare-submit');
+    await until('the 422 problem', async () => /candidate is 80×60 but reference is 64×48/.test(await text('#compare-problem')));
+    assert.match(await text('#compare-problem'), /^Invalid image \(422\)/);
+    await page.check('#compare-resize');
+    await page.click('#compare-submit');
+    await until('the distances', () => visible('#compare-result'));
+    assert.equal(await visible('#compare-problem'), false);
+    for (const metric of ['content', 'style', 'features']) {
+      const value = Number(await text(`#compare-totals dd[data-metric=${metric}]`));
+      assert.ok(Number.isFinite(value) && value > 0, `${metric} is a positive number`);
+    }
+    assert.equal(await page.locator('[data-chart=style] rect.bar').count(), 5);
+    assert.equal(await page.locator('[data-chart=features] rect.bar').count(), 5);
+    assert.equal(await page.locator('[data-chart=content] rect.bar').count(), 1);
+    assert.match(await text('#compare-table tbody'), /block1_conv1.*block4_conv2.*block5_conv1/s);
+    await shot('compare');
+    await accessible('the compare page with results');
+  });
+
+  await step('architecture: VGG16\'s table and parameter totals, 89 % in the fully connected layers', async () => {
+    await page.click('a[data-tab=architecture]');
+    await page.selectOption('#arch-variant', 'vgg16');
+    await until('VGG16\'s table', async () => /VGG16/.test(await text('#arch-title')) && (await visible('#arch-result')));
+    assert.equal(await text('#arch-totals dd[data-total=parameters]'), '138,357,544');
+    assert.equal(await text('#arch-totals dd[data-total=conv]'), '14,714,688 (10.6 %)');
+    assert.equal(await text('#arch-totals dd[data-total=fc]'), '123,642,856 (89.4 %)');
+    assert.match(await text('#arch-fact'), /^89\.4 % of VGG16's parameters are in its three fully connected layers/);
+    // bars: 13 convolutions and 3 fully connected layers, plus one legend swatch each
+    assert.equal(await page.locator('#arch-chart rect.bar.conv').count(), 14);
+    assert.equal(await page.locator('#arch-chart rect.bar.fc').count(), 4);
+    const table = await text('#arch-table tbody');
+    assert.match(table, /block1_conv1.*block5_conv3.*fc1.*fc3/s);
+    const row = await page.locator('#arch-table tbody tr', { hasText: 'block5_pool' }).allTextContents();
+    assert.match(row[0], /512 × 7 × 7/);
+    assert.equal(await page.locator('#variants-table tbody tr').count(), 8);
+    await page.fill('#arch-height', '20');
+    await page.click('#arch-submit');
+    await until('the 400 problem for a too small input', async () => /height/.test(await text('#arch-problem')));
+    assert.match(await text('#arch-problem'), /Invalid request \(400\).*height.*must be between 32/s);
+    await page.fill('#arch-height', '224');
+    await page.click('#arch-submit');
+    await until('the table again', async () => !(await visible('#arch-problem')) && (await visible('#arch-result')));
+    await shot('architecture');
+    await accessible('the architecture page');
+  });
+
+  await step('feature maps: one layer, then the first convolution of every block', async () => {
+    await page.click('a[data-tab=features]');
+    // dropped on its zone, as if chosen
+    await page.locator('.drop[data-drop-for=features-image]').evaluate((zone, bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, [...contentPng.buffer]);
+    assert.equal(await page.locator('#features-image').evaluate((input) => input.files[0]?.name), 'dropped.png');
+    await until('the dropped image\'s thumbnail', async () => (await naturalWidth('#features-thumb')) === 64);
+    await page.selectOption('#features-layer', 'block2_conv1');
+    await page.fill('#features-channels', '16');
+    await page.click('#features-submit');
+    await until('the block2_conv1 grid', async () => (await naturalWidth('figure[data-layer=block2_conv1] img')) > 0, 60_000);
+    await page.check('#features-blocks');
+    await page.click('#features-submit');
+    await until('five grids', async () => (await page.locator('.feature-grid img').count()) === 5
+        && (await page.locator('.feature-grid img').evaluateAll((imgs) => imgs.every((i) => i.complete && i.naturalWidth > 0))), 90_000);
+    assert.deepEqual(await page.locator('.feature-grid').evaluateAll((f) => f.map((x) => x.dataset.layer)),
+      ['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1', 'block5_conv1']);
+    await shot('features');
+    await accessible('the feature maps');
+  });
+
+  await step('accessible: every control is labelled (axe-core checked each page above), and the sections work by keyboard with a visible focus', async () => {
+    for (const tab of ['transfer', 'compare', 'architecture', 'features']) {
+      await page.click(`a[data-tab=${tab}]`);
+      const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((e) => e.offsetParent !== null)
+        .filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')
+          || (e.tagName === 'BUTTON' && e.textContent.trim())))
+        .map((e) => e.id || e.outerHTML.slice(0, 80)));
+      assert.deepEqual(unlabelled, [], `unlabelled controls on ${tab}`);
+    }
+    await page.goto('about:blank');
+    await page.goto(`${baseUrl}/#compare`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    await until('focus in the main content', () => page.evaluate(() => document.activeElement.id === 'main'));
+    assert.equal(await visible('#panel-compare'), true, 'the skip link keeps the section on show');
+    await page.goto(`${baseUrl}/`);
+    await page.keyboard.press('Tab');
+    let found = false;
+    for (let i = 0; i < 15 && !found; i++) {
+      await page.keyboard.press('Tab');
+      found = await page.evaluate(() => document.activeElement.dataset?.tab === 'architecture');
+    }
+    assert.ok(found, 'the Architecture section is reachable with Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none', 'the focused link shows its focus');
+    await page.keyboard.press('Enter');
+    await until('the architecture panel by keyboard', () => visible('#panel-architecture'));
+  });
+
+  await step('phone width (375 px): nothing overflows sideways', async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    if (apiKey) {
+      await phone.addInitScript((key) => sessionStorage.setItem('pastiche.apiKey', key), apiKey);
+    }
+    const small = await phone.newPage();
+    small.on('pageerror', (error) => pageErrors.push(String(error)));
+    await small.goto(`${baseUrl}/#transfer`);
+    await until('the model line on the phone', async () => /vgg19/.test((await small.locator('#extractor-info').textContent()) || ''));
+    await small.setInputFiles('#content-file', contentPng);
+    await small.setInputFiles('#style-files', [style1Png, style2Png]);
+    const overflow = () => small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(await overflow() <= 0, `the transfer page is ${await overflow()} px too wide`);
+    await shot('phone-transfer', small);
+    await accessible('the transfer page at phone width', small);
+    await small.goto(`${baseUrl}/#architecture`);
+    await until('the architecture table on the phone', async () => (await small.locator('#arch-table tbody tr').count()) > 30);
+    assert.ok(await overflow() <= 0, `the architecture page is ${await overflow()} px too wide`);
+    await shot('phone-architecture', small);
+    await phone.close();
+  });
+
+  await step('no uncaught script errors', async () => {
+    assert.deepEqual(pageErrors, []);
+  });
+}
+
+let exitCode = 0;
+try {
+  await main();
+  console.log(`# ${passed} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots}`);
+} catch {
+  console.log(`# failed after ${passed} passing steps, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  exitCode = 1;
+} finally {
+  await browser?.close().catch(() => {});
+}
+process.exit(exitCode);

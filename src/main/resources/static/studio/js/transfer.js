@@ -1,0 +1,418 @@
+// The transfer panel: the form, the live job (progress, ETA, loss chart, preview, result) and the history.
+
+import { ApiError, call, getJson, imageUrl, postForm, streamJobEvents } from './api.js';
+import { lineChart } from './charts.js';
+import { $, clearProblem, formatDuration, formatNumber, formatTime, h, setBusy, showProblem, showThumb } from './dom.js';
+
+const JOBS = '/v1/style-transfers';
+const MAX_STYLES = 8;
+const HISTORY_PAGE = 10;
+
+const form = $('#transfer-form');
+const problem = $('#transfer-problem');
+const contentInput = $('#content-file');
+const styleInput = $('#style-files');
+const styleList = $('#style-list');
+
+/** The chosen style images, each with its blend weight (0–100; the service normalises them). */
+let styles = [];
+let nextStyleId = 1;
+
+/** The job on show: its id, the abort of its event stream, its loss points. */
+let current = null;
+
+const numberFields = {
+  size: '#opt-size',
+  iterations: '#opt-iterations',
+  scales: '#opt-scales',
+  contentWeight: '#opt-content-weight',
+  styleWeight: '#opt-style-weight',
+  tvWeight: '#opt-tv-weight',
+  learningRate: '#opt-lr',
+  styleScale: '#opt-style-scale',
+  previewEvery: '#opt-preview-every',
+};
+const selectFields = { optimizer: '#opt-optimizer', init: '#opt-init', outputFormat: '#opt-format' };
+
+export function initTransfer() {
+  contentInput.addEventListener('change', () => showThumb($('#content-thumb'), contentInput.files[0], 'Content image preview'));
+  styleInput.addEventListener('change', () => {
+    addStyles([...styleInput.files]);
+    styleInput.value = '';
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit();
+  });
+  $('#job-cancel').addEventListener('click', () => current && cancel(current.id));
+  $('#job-again').addEventListener('click', runAgain);
+  $('#history-refresh').addEventListener('click', () => loadHistory());
+  $('#history-more').addEventListener('click', (event) => loadHistory(event.target.dataset.cursor));
+  renderStyles();
+}
+
+export function refreshTransfer() {
+  loadHistory();
+}
+
+function addStyles(files) {
+  clearProblem(problem);
+  const room = MAX_STYLES - styles.length;
+  if (files.length > room) {
+    showProblem(problem, new ApiError({ title: 'Too many styles', detail: `a transfer takes 1 to ${MAX_STYLES} style images; ${files.length - room} not added` }));
+  }
+  for (const file of files.slice(0, Math.max(room, 0))) {
+    styles.push({ id: nextStyleId++, file, weight: 50 });
+  }
+  renderStyles();
+}
+
+function renderStyles() {
+  const total = styles.reduce((sum, s) => sum + s.weight, 0);
+  styleList.replaceChildren(...styles.map((style, index) => {
+    const sliderId = `style-weight-${style.id}`;
+    const share = total > 0 ? Math.round((style.weight / total) * 100) : 0;
+    const thumb = h('img', { class: 'thumb small', alt: `Style ${index + 1}` });
+    thumb.src = style.url ??= URL.createObjectURL(style.file);
+    const output = h('output', { for: sliderId, class: 'share' }, `${share} %`);
+    const slider = h('input', {
+      id: sliderId, type: 'range', min: 0, max: 100, step: 1, value: style.weight,
+      'aria-valuetext': `${style.weight} (${share} % of the blend)`,
+      oninput: (event) => {
+        style.weight = Number(event.target.value);
+        updateShares();
+      },
+    });
+    return h('li', { class: 'style-item', 'data-style-id': style.id },
+      thumb,
+      h('div', { class: 'style-controls' },
+        h('label', { for: sliderId }, `Weight of style ${index + 1}`, h('span', { class: 'file-name' }, ` (${style.file.name})`)),
+        h('div', { class: 'slider-row' }, slider, output)),
+      h('button', {
+        type: 'button', class: 'secondary small', 'aria-label': `Remove style ${index + 1} (${style.file.name})`,
+        onclick: () => {
+          URL.revokeObjectURL(style.url);
+          styles = styles.filter((s) => s !== style);
+          renderStyles();
+          styleInput.focus();
+        },
+      }, 'Remove'));
+  }));
+  styleList.hidden = styles.length === 0;
+}
+
+function updateShares() {
+  const total = styles.reduce((sum, s) => sum + s.weight, 0);
+  for (const style of styles) {
+    const item = styleList.querySelector(`[data-style-id="${style.id}"]`);
+    const share = total > 0 ? Math.round((style.weight / total) * 100) : 0;
+    item.querySelector('output').textContent = `${share} %`;
+    item.querySelector('input[type=range]').setAttribute('aria-valuetext', `${style.weight} (${share} % of the blend)`);
+  }
+}
+
+function options() {
+  const result = {};
+  for (const [name, selector] of Object.entries(numberFields)) {
+    const value = $(selector).value.trim();
+    if (value !== '') {
+      result[name] = Number(value);
+    }
+  }
+  for (const [name, selector] of Object.entries(selectFields)) {
+    result[name] = $(selector).value;
+  }
+  const seed = $('#opt-seed').value.trim();
+  if (seed !== '') {
+    result.seed = Number(seed);
+  }
+  result.preserveColors = $('#opt-preserve').checked;
+  if (styles.length > 1) {
+    result.styleWeights = styles.map((s) => s.weight);
+  }
+  return result;
+}
+
+function fillOptions(resolved) {
+  for (const [name, selector] of Object.entries(numberFields)) {
+    if (resolved[name] !== undefined && resolved[name] !== null) {
+      $(selector).value = resolved[name];
+    }
+  }
+  for (const [name, selector] of Object.entries(selectFields)) {
+    if (resolved[name]) {
+      $(selector).value = resolved[name];
+    }
+  }
+  $('#opt-seed').value = resolved.seed ?? '';
+  $('#opt-preserve').checked = Boolean(resolved.preserveColors);
+  if (resolved.styleWeights?.length === styles.length && styles.length > 1) {
+    const largest = Math.max(...resolved.styleWeights);
+    styles.forEach((style, i) => {
+      style.weight = largest > 0 ? Math.round((resolved.styleWeights[i] / largest) * 100) : 50;
+    });
+    renderStyles();
+  }
+}
+
+async function submit() {
+  clearProblem(problem);
+  const content = contentInput.files[0];
+  if (!content || styles.length === 0) {
+    showProblem(problem, new ApiError({
+      title: 'Images missing',
+      detail: !content ? 'choose a content image' : 'add at least one style image',
+    }));
+    (content ? styleInput : contentInput).focus();
+    return;
+  }
+  const body = new FormData();
+  body.append('content', content, content.name);
+  styles.forEach((style) => body.append('style', style.file, style.file.name));
+  body.append('options', new Blob([JSON.stringify(options())], { type: 'application/json' }));
+  const button = $('#transfer-submit');
+  setBusy(button, true, 'Starting…');
+  try {
+    const job = await postForm(JOBS, body);
+    follow(job);
+    loadHistory();
+  } catch (error) {
+    showProblem(problem, error);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+async function runAgain() {
+  if (!current?.job) {
+    return;
+  }
+  fillOptions(current.job.options || {});
+  if (!contentInput.files[0] || styles.length === 0) {
+    showProblem(problem, new ApiError({
+      title: 'Options restored',
+      detail: `the options of this job (seed ${current.job.options?.seed}) are in the form; choose the content and style images, then start`,
+    }));
+    contentInput.focus();
+    return;
+  }
+  await submit();
+}
+
+async function cancel(id) {
+  try {
+    const job = await getJsonPost(`${JOBS}/${id}/cancel`);
+    if (current?.id === id) {
+      render(job);
+    }
+  } catch (error) {
+    showProblem(current?.id === id ? $('#job-error') : $('#history-problem'), error);
+  }
+  loadHistory();
+}
+
+async function getJsonPost(path) {
+  return (await call(path, { method: 'POST', accept: 'application/json' })).json();
+}
+
+/** Shows a job and follows its events until it ends. */
+function follow(job) {
+  current?.abort.abort();
+  current = { id: job.id, job, abort: new AbortController(), points: [], previewBusy: false, resultShown: false };
+  $('#job-empty').hidden = true;
+  $('#job-view').hidden = false;
+  releaseImage($('#job-preview'));
+  $('#job-preview').hidden = true;
+  $('#job-preview-none').hidden = false;
+  releaseImage($('#job-result'));
+  $('#job-result-figure').hidden = true;
+  $('#job-download').hidden = true;
+  releaseLink($('#job-download'));
+  render(job);
+  const mine = current;
+  streamJobEvents(job.links.events, (name, data) => {
+    if (current !== mine) {
+      return;
+    }
+    render(data);
+    const badge = document.querySelector(`#history tbody tr[data-job-id="${data.id}"] .badge`);
+    if (badge) {
+      badge.textContent = data.status;
+      badge.className = `badge ${data.status}`;
+    }
+    if (name === 'preview' || (data.status !== 'queued' && data.status !== 'running' && data.progress)) {
+      loadPreview(mine);
+    }
+    if (['succeeded', 'failed', 'cancelled'].includes(name)) {
+      loadHistory();
+    }
+  }, mine.abort.signal).catch((error) => {
+    if (current === mine) {
+      showProblem($('#job-error'), error);
+    }
+  });
+}
+
+function render(job) {
+  current.job = job;
+  $('#job-view').dataset.jobId = job.id;
+  const status = $('#job-status');
+  status.textContent = job.status;
+  status.className = `badge ${job.status}`;
+  const o = job.options || {};
+  $('#job-summary').textContent = `${o.size}px · ${o.iterations} iterations${o.scales > 1 ? ` × ${o.scales} scales` : ''} · ${o.optimizer}`
+    + ` · ${o.styleWeights?.length || 1} style${(o.styleWeights?.length || 1) > 1 ? 's' : ''} · seed ${o.seed}`;
+  const p = job.progress;
+  const bar = $('#job-progress');
+  const text = $('#job-progress-text');
+  if (p) {
+    bar.value = p.fraction ?? 0;
+    const eta = job.status === 'running' ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
+    const loss = p.losses ? ` · loss ${formatNumber(p.losses.total)}` : '';
+    text.textContent = `${Math.round((p.fraction ?? 0) * 100)} % · scale ${p.scale}/${p.scales} · iteration ${p.iteration}/${p.iterations}${eta}${loss}`;
+    const x = (p.scale - 1) * p.iterations + p.iteration;
+    if (p.losses && !current.points.some((point) => point.x === x)) {
+      current.points.push({ x, y: p.losses.total });
+    }
+  } else {
+    bar.value = 0;
+    text.textContent = job.status === 'queued' ? 'Waiting in the queue…' : '';
+  }
+  bar.setAttribute('aria-valuetext', text.textContent || job.status);
+  lineChart($('#loss-chart'), current.points, {
+    label: `Total loss over ${current.points.length} recorded iterations`,
+    xMax: (o.iterations || 1) * (o.scales || 1),
+  });
+  const active = job.status === 'queued' || job.status === 'running';
+  $('#job-cancel').hidden = !active;
+  $('#job-again').hidden = active;
+  const error = $('#job-error');
+  if (job.status === 'failed' && job.error) {
+    showProblem(error, new ApiError({ title: 'The job failed', detail: job.error.detail, type: job.error.type }));
+  } else if (job.status === 'cancelled') {
+    showProblem(error, new ApiError({ title: 'Cancelled', detail: 'this job was cancelled' }));
+  } else {
+    clearProblem(error);
+  }
+  if (job.status === 'succeeded' && !current.resultShown) {
+    current.resultShown = true;
+    loadResult(current);
+  }
+}
+
+async function loadPreview(mine) {
+  if (mine.previewBusy) {
+    mine.previewPending = true;
+    return;
+  }
+  mine.previewBusy = true;
+  try {
+    const url = await imageUrl(mine.job.links.preview);
+    if (current !== mine) {
+      URL.revokeObjectURL(url);
+      return;
+    }
+    const img = $('#job-preview');
+    releaseImage(img);
+    img.src = url;
+    img.hidden = false;
+    $('#job-preview-none').hidden = true;
+  } catch (error) {
+    // 404 until the first preview: nothing to show yet
+    if (!(error instanceof ApiError && error.status === 404)) {
+      showProblem($('#job-error'), error);
+    }
+  } finally {
+    mine.previewBusy = false;
+    if (mine.previewPending) {
+      mine.previewPending = false;
+      loadPreview(mine);
+    }
+  }
+}
+
+async function loadResult(mine) {
+  try {
+    const url = await imageUrl(mine.job.links.result);
+    if (current !== mine) {
+      URL.revokeObjectURL(url);
+      return;
+    }
+    $('#job-result').src = url;
+    $('#job-result-figure').hidden = false;
+    const link = $('#job-download');
+    link.href = url;
+    const format = mine.job.result?.format || mine.job.options?.outputFormat || 'png';
+    link.download = `pastiche-${mine.id.slice(0, 8)}-seed${mine.job.options?.seed}.${format === 'jpeg' ? 'jpg' : format}`;
+    link.hidden = false;
+  } catch (error) {
+    showProblem($('#job-error'), error);
+  }
+}
+
+function releaseImage(img) {
+  if (img.src.startsWith('blob:')) {
+    URL.revokeObjectURL(img.src);
+  }
+  img.removeAttribute('src');
+}
+
+function releaseLink(link) {
+  link.removeAttribute('href');
+}
+
+async function loadHistory(cursor) {
+  const body = $('#history tbody');
+  const box = $('#history-problem');
+  try {
+    const page = await getJson(`${JOBS}?limit=${HISTORY_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    clearProblem(box);
+    if (!cursor) {
+      body.replaceChildren();
+    }
+    body.append(...page.items.map(historyRow));
+    $('#history-empty').hidden = body.children.length > 0;
+    const more = $('#history-more');
+    more.hidden = !page.next;
+    more.dataset.cursor = page.next || '';
+  } catch (error) {
+    showProblem(box, error);
+  }
+}
+
+function historyRow(job) {
+  const o = job.options || {};
+  const active = job.status === 'queued' || job.status === 'running';
+  const short = job.id.slice(0, 8);
+  return h('tr', { 'data-job-id': job.id },
+    h('td', {}, h('time', { datetime: job.createdAt }, formatTime(job.createdAt))),
+    h('td', {}, h('span', { class: `badge ${job.status}` }, job.status)),
+    h('td', {}, `${o.size}px · ${o.iterations} it.`),
+    h('td', {}, String(o.seed ?? '–')),
+    h('td', { class: 'row-actions' },
+      h('button', { type: 'button', class: 'secondary small', 'aria-label': `Open job ${short}`, onclick: () => follow(job) }, 'Open'),
+      active ? h('button', { type: 'button', class: 'secondary small', 'aria-label': `Cancel job ${short}`, onclick: () => cancel(job.id) }, 'Cancel') : null,
+      h('button', {
+        type: 'button', class: 'danger small', 'aria-label': `Delete job ${short}`,
+        onclick: () => remove(job),
+      }, 'Delete')));
+}
+
+async function remove(job) {
+  if (!window.confirm(`Delete job ${job.id.slice(0, 8)} and its images?`)) {
+    return;
+  }
+  try {
+    await call(`${JOBS}/${job.id}`, { method: 'DELETE' });
+    if (current?.id === job.id) {
+      current.abort.abort();
+      current = null;
+      $('#job-view').hidden = true;
+      $('#job-empty').hidden = false;
+    }
+    await loadHistory();
+    $('#history-refresh').focus();
+  } catch (error) {
+    showProblem($('#history-problem'), error);
+  }
+}

@@ -1,0 +1,125 @@
+package dev.pastiche.studio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.pastiche.testing.ServiceProcess;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The studio page at {@code /} in a real browser: {@code e2e/studio.test.mjs} drives headless Debian
+ * chromium with playwright-core against the service, run as its own JVM on random weights with an
+ * API key. It submits a small job and sees progress, preview and result; compares two images; reads
+ * VGG16's parameter totals; shows feature maps; checks API problems, keyboard use, axe-core's WCAG
+ * 2.1 AA rules and phone width;
+ * and saves a screenshot of each page under {@code target/studio-screenshots/}.
+ *
+ * <p>Needs node (20+), {@code npm ci} in {@code e2e/}, and chromium ({@code apt-get install chromium};
+ * {@code .ci/run} installs both). Without them the test fails, unless
+ * {@code -Dpastiche.test.browser.optional=true} says the browser tests may be skipped.
+ */
+class StudioBrowserTests {
+
+    private static final String OPTIONAL = "pastiche.test.browser.optional";
+    private static final String API_KEY = "studio-e2e-key";
+    private static final Duration START = Duration.ofSeconds(180);
+    private static final Duration LIMIT = Duration.ofMinutes(6);
+
+    private final Path root = Path.of("").toAbsolutePath();
+    private final Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+
+    @Test
+    void theStudioWorksInHeadlessChromium(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
+        List<String> missing = missingTools();
+        if (!missing.isEmpty()) {
+            String message = "the browser tests need " + String.join(", ", missing)
+                    + " (.ci/run installs them: apt-get install chromium; cd e2e && npm ci)";
+            Assumptions.assumeFalse(Boolean.getBoolean(OPTIONAL), message + "; skipped because -D" + OPTIONAL + "=true");
+            fail(message + "; or run with -D" + OPTIONAL + "=true to skip them");
+        }
+        String h2 = "jdbc:h2:file:" + dir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE";
+        try (ServiceProcess service = ServiceProcess.start("studio", dir, "--spring.datasource.url=" + h2,
+                "--pastiche.storage.root=" + dir.resolve("blobs"), "--pastiche.security.api-keys=" + API_KEY)) {
+            service.awaitReady(START);
+            Result result = runBrowserTests("http://127.0.0.1:" + service.port());
+            assertThat(result.exitCode()).as("node e2e/studio.test.mjs exit status; its output:\n%s\n%s", result.output(),
+                    service.logTail(40)).isZero();
+        }
+    }
+
+    private List<String> missingTools() {
+        List<String> missing = new ArrayList<>();
+        try {
+            Process node = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            String version = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!node.waitFor(30, TimeUnit.SECONDS) || node.exitValue() != 0) {
+                missing.add("node");
+            } else if (Integer.parseInt(version.replaceFirst("^v(\\d+).*$", "$1")) < 20) {
+                missing.add("node 20 or later (found " + version + ")");
+            }
+        } catch (IOException | NumberFormatException e) {
+            missing.add("node");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            missing.add("node");
+        }
+        if (!Files.isDirectory(root.resolve("e2e/node_modules/playwright-core"))) {
+            missing.add("playwright-core in e2e/node_modules");
+        }
+        if (!Files.isExecutable(chromium)) {
+            missing.add("chromium at " + chromium);
+        }
+        return missing;
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    /** Runs the browser script, echoing its lines as they come (each step and its time). */
+    private Result runBrowserTests(String baseUrl) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder("node", root.resolve("e2e/studio.test.mjs").toString(), baseUrl)
+                .directory(root.toFile()).redirectErrorStream(true);
+        builder.environment().put("STUDIO_API_KEY", API_KEY);
+        builder.environment().put("STUDIO_SCREENSHOTS", root.resolve("target/studio-screenshots").toString());
+        builder.environment().put("CHROMIUM", chromium.toString());
+        Process process = builder.start();
+        StringBuilder output = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    System.out.println("[studio e2e] " + line);
+                    synchronized (output) {
+                        output.append(line).append('\n');
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, "studio-e2e-output");
+        reader.start();
+        if (!process.waitFor(LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            reader.join(5000);
+            fail("the browser tests did not finish within " + LIMIT + "; their output:\n" + output);
+        }
+        reader.join(5000);
+        synchronized (output) {
+            return new Result(process.exitValue(), output.toString());
+        }
+    }
+}
