@@ -44,7 +44,10 @@ final class NpzFile implements TensorFile {
 
     @Override
     public NDArray read(String key, NDManager manager) {
-        NDArray array = arrays.get(key).toType(DataType.FLOAT32, true);
+        NDArray source = arrays.get(key);
+        // a real copy: the decoded array's memory is a direct buffer freed once the scratch closes,
+        // and DJL's toType(same type, copy=true) aliases it rather than copying
+        NDArray array = source.getDataType() == DataType.FLOAT32 ? source.duplicate() : source.toType(DataType.FLOAT32, false);
         array.attach(manager);
         return array;
     }
