@@ -78,6 +78,20 @@ final class ApiClient {
         return send(request(path).DELETE().build());
     }
 
+    /** Any method, with or without a body. @param headers alternating names and values */
+    HttpResponse<byte[]> send(String method, String pathAndQuery, HttpRequest.BodyPublisher body, String... headers) {
+        HttpRequest.Builder request = request(pathAndQuery).method(method, body);
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    /** A multipart POST with headers. @param headers alternating names and values */
+    HttpResponse<byte[]> send(String pathAndQuery, Multipart body, String... headers) {
+        return post(pathAndQuery, body, headers);
+    }
+
     CompletableFuture<HttpResponse<byte[]>> postAsync(String path, Multipart body) {
         return http.sendAsync(postRequest(path, body), HttpResponse.BodyHandlers.ofByteArray());
     }
