@@ -74,8 +74,13 @@ final class ApiClient {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
-    HttpResponse<byte[]> delete(String path) {
-        return send(request(path).DELETE().build());
+    /** @param headers alternating names and values */
+    HttpResponse<byte[]> delete(String path, String... headers) {
+        HttpRequest.Builder request = request(path).DELETE();
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
     }
 
     /** Any method, with or without a body. @param headers alternating names and values */
@@ -85,11 +90,6 @@ final class ApiClient {
             request.headers(headers);
         }
         return send(request.build());
-    }
-
-    /** A multipart POST with headers. @param headers alternating names and values */
-    HttpResponse<byte[]> send(String pathAndQuery, Multipart body, String... headers) {
-        return post(pathAndQuery, body, headers);
     }
 
     CompletableFuture<HttpResponse<byte[]>> postAsync(String path, Multipart body) {
