@@ -4,7 +4,7 @@
 #   2. a flood of job submissions at concurrency 16 for 30 s against pastiche.jobs.max-queued=20:
 #      every answer must be 202 or 503 queue-full, and every accepted job must then succeed
 #   3. the per-key rate limit at its defaults (600/min, bursts of 120): 200 or 429, never anything else
-# Usage: scripts/load/run.sh [scoring|flood|rate-limit ...] (all three by default)
+# Usage: scripts/load/run.sh [scoring|flood|rate-limit|scoring-memory ...] (the first three by default)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAR=${JAR:-$PWD/target/pastiche-0.1.0-SNAPSHOT.jar}
@@ -47,11 +47,27 @@ flood() {
     stop_service
 }
 
+# does scoring's memory level off? three rounds at concurrency 16, resident memory after each
+scoring_memory() {
+    echo "== scoring memory, 3 × 40 s at concurrency 16${MALLOC_ARENA_MAX:+, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX}"
+    start_service --pastiche.security.api-keys=$KEY --pastiche.security.rate-limit.enabled=false
+    echo "  start: $(service_memory)"
+    for round in 1 2 3; do
+        wrk -t2 -c16 -d40s --timeout 60s -s scripts/load/multipart.lua "$BASE/v1/perceptual-distance" -- \
+            "header:Authorization=Bearer $KEY" reference="$WORK/images/a224.png" candidate="$WORK/images/b224.png" \
+            | grep -E '^statuses|p99:' | tr '\n' ' '
+        echo "  round $round: $(service_memory)"
+    done
+    stop_service
+}
+
 rate_limit() {
     echo "== rate limit at its defaults, one key, concurrency 4, 20 s"
     start_service --pastiche.security.api-keys=$KEY
     wrk -t1 -c4 -d20s -s scripts/load/get.lua "$BASE/v1/models" -- "header:Authorization=Bearer $KEY"
-    echo "a refused answer: $(curl -s -D - -o /dev/null -H "$AUTH" "$BASE/v1/models" | tr -d '\r' | grep -iE '^(HTTP|retry-after|ratelimit)' | tr '\n' ' ')"
+    # the bucket has just refilled a token or two: spend them, then show a refusal
+    for _ in 1 2 3; do curl -s -o /dev/null -H "$AUTH" "$BASE/v1/models"; done
+    echo "a refused answer: $(curl -s -D - -H "$AUTH" "$BASE/v1/models" | tr -d '\r' | grep -iE '^(HTTP|retry-after|ratelimit)|rate-limited' | tr '\n' ' ')"
     stop_service
 }
 
