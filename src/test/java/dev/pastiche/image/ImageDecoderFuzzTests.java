@@ -6,8 +6,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
  * Coverage-guided fuzzing of image intake (Jazzer). Without {@code JAZZER_FUZZ} this runs the seed
- * corpus under {@code ImageDecoderFuzzTestsInputs}-style resources as a plain regression test; with
- * {@code JAZZER_FUZZ=1} it fuzzes for {@code maxDuration} (the {@code fuzz} profile, on in CI).
+ * corpus in {@code ImageDecoderFuzzTestsInputs/} (the image fixtures) as a plain regression test;
+ * with {@code JAZZER_FUZZ=1} it fuzzes for {@code maxDuration} (the {@code fuzz} profile, on in CI).
  * Any byte string must either decode to an image within the pixel limit or be refused with an
  * {@link ImageRejectedException}: anything else (another exception, an error, a hang) is a finding.
  */
