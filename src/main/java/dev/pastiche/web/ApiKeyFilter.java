@@ -12,8 +12,8 @@ import java.util.HexFormat;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -24,6 +24,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * (the digest of its key, never the key) decides which jobs it sees.
  */
 @Component
+@Order(FilterOrder.API_KEY)
 class ApiKeyFilter extends OncePerRequestFilter {
 
     /** Request attribute: the owner of the jobs this request may see. */
@@ -74,26 +75,8 @@ class ApiKeyFilter extends OncePerRequestFilter {
     private static void unauthorized(HttpServletRequest request, HttpServletResponse response, boolean missing) throws IOException {
         String detail = missing ? "this API needs an API key: send Authorization: Bearer <key>"
                 : "the API key is not valid; send Authorization: Bearer <key> with a configured key";
-        response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getWriter().write("{\"type\":\"" + ProblemType.UNAUTHORIZED.uri() + "\",\"title\":\"" + ProblemType.UNAUTHORIZED.title()
-                + "\",\"status\":401,\"detail\":\"" + detail + "\",\"instance\":\"" + jsonEscape(request.getRequestURI()) + "\"}");
-    }
-
-    private static String jsonEscape(String text) {
-        StringBuilder out = new StringBuilder();
-        for (char c : text.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
+        ProblemResponses.write(request, response, ProblemType.UNAUTHORIZED, detail);
     }
 
     private static byte[] digest(String key) {

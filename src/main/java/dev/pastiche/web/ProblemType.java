@@ -16,6 +16,8 @@ public enum ProblemType {
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", HttpStatus.UNSUPPORTED_MEDIA_TYPE),
     INVALID_IMAGE("invalid-image", "Invalid image", HttpStatus.UNPROCESSABLE_CONTENT),
     IMAGE_TOO_LARGE("image-too-large", "Image too large", HttpStatus.UNPROCESSABLE_CONTENT),
+    /** Not in API.md's first list: added with the per-key rate limit, spelt like the others. */
+    RATE_LIMITED("rate-limited", "Too many requests", HttpStatus.TOO_MANY_REQUESTS),
     QUEUE_FULL("queue-full", "Queue full", HttpStatus.SERVICE_UNAVAILABLE),
     MODEL_UNAVAILABLE("model-unavailable", "Model unavailable", HttpStatus.SERVICE_UNAVAILABLE),
     INTERNAL("internal", "Internal error", HttpStatus.INTERNAL_SERVER_ERROR);

@@ -74,8 +74,22 @@ final class ApiClient {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
-    HttpResponse<byte[]> delete(String path) {
-        return send(request(path).DELETE().build());
+    /** @param headers alternating names and values */
+    HttpResponse<byte[]> delete(String path, String... headers) {
+        HttpRequest.Builder request = request(path).DELETE();
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    /** Any method, with or without a body. @param headers alternating names and values */
+    HttpResponse<byte[]> send(String method, String pathAndQuery, HttpRequest.BodyPublisher body, String... headers) {
+        HttpRequest.Builder request = request(pathAndQuery).method(method, body);
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
     }
 
     CompletableFuture<HttpResponse<byte[]>> postAsync(String path, Multipart body) {
