@@ -12,7 +12,12 @@ import org.jobrunr.server.BackgroundJobServer;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 
-/** The watchdog restarts a JobRunr worker that stopped on its own, and leaves a running or deliberately stopped one alone. */
+/**
+ * The watchdog restarts a JobRunr worker that stopped on its own, and leaves a running or
+ * deliberately stopped one alone. (Mockito's subclass mock maker, set in
+ * src/test/resources/mockito-extensions: the inline one self-attaches an agent through an external
+ * process, which failed under load in the full suite.)
+ */
 class WorkerWatchdogTests {
 
     private final BackgroundJobServer server = mock(BackgroundJobServer.class);
