@@ -43,6 +43,19 @@ import tools.jackson.databind.json.JsonMapper;
 class BenchmarkSuite {
 
     private static final Path JEMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+    /** What the images and spring-boot:run set: jemalloc's default purges every ≥ 8 MiB block at once. */
+    private static final String TUNED = "oversize_threshold:0,background_thread:true";
+
+    /** The allocator a measured process runs on. */
+    private enum Malloc {
+        GLIBC("glibc"), JEMALLOC("jemalloc, default"), TUNED("jemalloc, " + BenchmarkSuite.TUNED);
+
+        final String label;
+
+        Malloc(String label) {
+            this.label = label;
+        }
+    }
     private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final boolean QUICK = Boolean.getBoolean("bench.quick");
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
@@ -50,7 +63,7 @@ class BenchmarkSuite {
     private static final int[] STEP_SIZES = QUICK ? new int[] {96, 128} : new int[] {256, 512};
     private static final int[] SCORING_SIZES = QUICK ? new int[] {64, 96} : new int[] {224, 512};
     private static final int LOSS_SIZE = QUICK ? 96 : 512;
-    private static final int LOSS_ITERATIONS = QUICK ? 6 : 60;
+    private static final int LOSS_ITERATIONS = QUICK ? 6 : 40;
     private static final int LOSS_SCALES = 4;
     private static final int READY_RUNS = 3;
 
@@ -90,8 +103,8 @@ class BenchmarkSuite {
     /** A large 3×3 convolution: the machine's practical conv peak, in DJL and in PyTorch. */
     private double convPeak() throws Exception {
         String runs = QUICK ? "3" : "10";
-        JsonNode djl = run(java(ConvPeakMain.class, runs), true);
-        JsonNode py = torch ? run(List.of(PYTHON.toString(), "scripts/reference/bench_conv.py", runs, "" + THREADS), true) : null;
+        JsonNode djl = run(java(ConvPeakMain.class, runs), Malloc.TUNED);
+        JsonNode py = torch ? run(List.of(PYTHON.toString(), "scripts/reference/bench_conv.py", runs, "" + THREADS), Malloc.TUNED) : null;
         section("Conv peak", "3×3 convolution 256→256 channels on 128×128, batch 1 (" + String.format(Locale.ROOT, "%.1f", ConvPeakMain.GFLOP)
                 + " GFLOP), median of " + runs + " after 3 warm-up.");
         line("| engine | ms | GFLOP/s |");
@@ -111,39 +124,43 @@ class BenchmarkSuite {
         return peak;
     }
 
-    /** Adam steps at each size: Pastiche with glibc malloc and with jemalloc, PyTorch with jemalloc. */
+    /** Adam steps at each size: Pastiche on glibc, default jemalloc and tuned jemalloc; PyTorch on glibc and tuned jemalloc. */
     private Map<Integer, JsonNode[]> steps(double peak) throws Exception {
         section("Optimisation step", "One Gatys evaluation + Adam update (forward to block5_conv1, Gram style, content and TV "
                 + "losses, backward to the image; weights frozen), median of " + STEPS + " after 3 warm-up; peak RSS is the "
                 + "process's VmHWM. A step does about 2× the forward's conv FLOPs (the backward needs input gradients only).");
         line("| size | engine | malloc | ms/step | GFLOP/s | share of conv peak | peak RSS MB |");
         line("|---|---|---|---|---|---|---|");
+        // [Pastiche glibc, Pastiche default jemalloc, Pastiche tuned, PyTorch glibc, PyTorch tuned]
         Map<Integer, JsonNode[]> results = new LinkedHashMap<>();
+        boolean jemalloc = Files.exists(JEMALLOC);
         for (int size : STEP_SIZES) {
             List<String> djl = java(TransferBenchMain.class, "" + size, "" + STEPS);
-            JsonNode glibc = run(djl, false);
-            JsonNode jemalloc = Files.exists(JEMALLOC) ? run(djl, true) : null;
-            JsonNode py = torch ? run(List.of(PYTHON.toString(), "scripts/reference/bench_transfer.py", "" + size, "" + STEPS, "" + THREADS),
-                    true) : null;
+            List<String> py = List.of(PYTHON.toString(), "scripts/reference/bench_transfer.py", "" + size, "" + STEPS, "" + THREADS);
+            JsonNode[] r = {run(djl, Malloc.GLIBC), jemalloc ? run(djl, Malloc.JEMALLOC) : null, jemalloc ? run(djl, Malloc.TUNED) : null,
+                    torch ? run(py, Malloc.GLIBC) : null, torch && jemalloc ? run(py, Malloc.TUNED) : null};
             double gflop = 2 * forwardGflop(size);
-            stepRow(size, "Pastiche", "glibc", glibc, gflop, peak);
-            stepRow(size, "Pastiche", "jemalloc", jemalloc, gflop, peak);
-            stepRow(size, "PyTorch", "jemalloc", py, gflop, peak);
-            results.put(size, new JsonNode[] {glibc, jemalloc, py});
+            Malloc[] mallocs = {Malloc.GLIBC, Malloc.JEMALLOC, Malloc.TUNED, Malloc.GLIBC, Malloc.TUNED};
+            for (int i = 0; i < r.length; i++) {
+                stepRow(size, i < 3 ? "Pastiche" : "PyTorch", mallocs[i].label, r[i], gflop, peak);
+            }
+            results.put(size, r);
         }
         line("");
         for (Map.Entry<Integer, JsonNode[]> e : results.entrySet()) {
             JsonNode[] r = e.getValue();
-            if (r[1] != null) {
-                line(String.format(Locale.ROOT, "- %d²: jemalloc/glibc step time %.2f×, peak RSS %.2f×", e.getKey(),
-                        ms(r[1]) / ms(r[0]), rss(r[1]) / rss(r[0])));
-            }
-            if (r[1] != null && r[2] != null) {
-                line(String.format(Locale.ROOT, "- %d²: Pastiche/PyTorch (both jemalloc) step time **%.2f×**, peak RSS **%.2f×**", e.getKey(),
-                        ms(r[1]) / ms(r[2]), rss(r[1]) / rss(r[2])));
-            }
+            ratio(e.getKey(), "Pastiche, default jemalloc / glibc", r[1], r[0]);
+            ratio(e.getKey(), "Pastiche, tuned jemalloc / glibc", r[2], r[0]);
+            ratio(e.getKey(), "Pastiche / PyTorch, both on glibc", r[0], r[3]);
+            ratio(e.getKey(), "Pastiche / PyTorch, both on tuned jemalloc", r[2], r[4]);
         }
         return results;
+    }
+
+    private void ratio(int size, String what, JsonNode a, JsonNode b) {
+        if (a != null && b != null) {
+            line(String.format(Locale.ROOT, "- %d², %s: step time **%.2f×**, peak RSS **%.2f×**", size, what, ms(a) / ms(b), rss(a) / rss(b)));
+        }
     }
 
     private void stepRow(int size, String engine, String malloc, JsonNode r, double gflop, double peak) {
@@ -159,7 +176,7 @@ class BenchmarkSuite {
     /** Perceptual distances over HTTP against a running service, at concurrency 1 and 8. */
     private void scoring(double peak) throws Exception {
         section("Scoring through HTTP", "`POST /v1/perceptual-distance` with two PNGs (all metrics: forward of both images to "
-                + "block5_conv1 as one batch), clients sending back to back on loopback, service on jemalloc with its default "
+                + "block5_conv1 as one batch), clients sending back to back on loopback, service on tuned jemalloc with its default "
                 + "`pastiche.model.max-concurrent` (2), 2 warm-up requests per size. Images/s counts both images of a pair.");
         line("| size | concurrency | requests | pairs/s | images/s | share of conv peak | p50 ms | p99 ms | p99/p50 |");
         line("|---|---|---|---|---|---|---|---|---|");
@@ -211,7 +228,7 @@ class BenchmarkSuite {
         List<Double> sorted = times.stream().sorted().toList();
         double median = sorted.get(sorted.size() / 2);
         section("Start to ready", String.format(Locale.ROOT, "JVM start to `/actuator/health/readiness` UP, weights from a %d MB "
-                + "safetensors file with every tensor of torchvision's VGG19 (the classifier is not read), in-memory H2, jemalloc.",
+                + "safetensors file with every tensor of torchvision's VGG19 (the classifier is not read), in-memory H2, tuned jemalloc.",
                 Files.size(weights) >> 20));
         line(String.format(Locale.ROOT, "Runs: %s ms; **median %.0f ms**.", times.stream().map(t -> String.format(Locale.ROOT, "%.0f", t)).toList(),
                 median));
@@ -220,8 +237,8 @@ class BenchmarkSuite {
 
     /** Single-scale against multi-scale, Adam against L-BFGS, to the same loss. */
     private List<SvgChart.Series> timeToLoss() throws Exception {
-        List<JsonNode> runs = runAll(java(TimeToLossMain.class, "" + LOSS_SIZE, "" + LOSS_ITERATIONS, "" + LOSS_SCALES));
-        section("Time to a given loss", String.format(Locale.ROOT, "Content %d×%d, style %d², random weights. Each optimiser's "
+        List<JsonNode> runs = runAll(java(TimeToLossMain.class, "" + LOSS_SIZE, "" + LOSS_ITERATIONS, "" + LOSS_SCALES), Malloc.TUNED);
+        section("Time to a given loss", String.format(Locale.ROOT, "Content %d×%d, style %d², random weights, tuned jemalloc. Each optimiser's "
                 + "single-scale run does %d evaluations at full size; its final total loss is the target at which the %d-scale run "
                 + "(stages of up to %d evaluations, ×√2 apart) is stopped. Seconds count from the run's start, targets and lower "
                 + "stages included.", LOSS_SIZE, LOSS_SIZE * 3 / 4, LOSS_SIZE, LOSS_ITERATIONS, LOSS_SCALES, LOSS_ITERATIONS));
@@ -256,10 +273,10 @@ class BenchmarkSuite {
         line("| target | measured | met |");
         line("|---|---|---|");
         JsonNode[] big = steps.get(STEP_SIZES[STEP_SIZES.length - 1]);
-        if (big[1] != null && big[2] != null) {
-            double ratio = ms(big[1]) / ms(big[2]);
+        if (big[2] != null && big[4] != null) {
+            double ratio = ms(big[2]) / ms(big[4]);
             target("step at " + STEP_SIZES[1] + "² ≤ 0.9 × PyTorch", String.format(Locale.ROOT, "%.2f×", ratio), ratio <= 0.9);
-            double memory = rss(big[1]) / rss(big[2]);
+            double memory = rss(big[2]) / rss(big[4]);
             target("peak RSS of a " + STEP_SIZES[1] + "² job ≤ 1.2 × PyTorch's", String.format(Locale.ROOT, "%.2f×", memory), memory <= 1.2);
         }
         String[] c1 = targets.get("scoring-" + SCORING_SIZES[0] + "-1").split(" ");
@@ -287,12 +304,12 @@ class BenchmarkSuite {
         List<SvgChart.BarGroup> groups = new ArrayList<>();
         steps.forEach((size, r) -> {
             List<SvgChart.Bar> bars = new ArrayList<>();
-            bars.add(new SvgChart.Bar("Pastiche, glibc", ms(r[0])));
-            if (r[1] != null) {
-                bars.add(new SvgChart.Bar("Pastiche, jemalloc", ms(r[1])));
-            }
-            if (r[2] != null) {
-                bars.add(new SvgChart.Bar("PyTorch, jemalloc", ms(r[2])));
+            String[] labels = {"Pastiche, glibc", "Pastiche, jemalloc default", "Pastiche, jemalloc tuned", "PyTorch, glibc",
+                    "PyTorch, jemalloc tuned"};
+            for (int i = 0; i < r.length; i++) {
+                if (r[i] != null) {
+                    bars.add(new SvgChart.Bar(labels[i], ms(r[i])));
+                }
             }
             groups.add(new SvgChart.BarGroup(size + "²", bars));
         });
@@ -337,7 +354,7 @@ class BenchmarkSuite {
         command.addAll(args);
         command.add("--spring.datasource.url=jdbc:h2:mem:bench" + port);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        preload(builder, true);
+        preload(builder, Malloc.TUNED);
         Process process = builder.start();
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build();
@@ -354,27 +371,26 @@ class BenchmarkSuite {
         throw new IllegalStateException("the service exited with " + process.exitValue());
     }
 
-    private static void preload(ProcessBuilder builder, boolean jemalloc) {
-        if (jemalloc && Files.exists(JEMALLOC)) {
+    private static void preload(ProcessBuilder builder, Malloc malloc) {
+        builder.environment().remove("LD_PRELOAD");
+        builder.environment().remove("MALLOC_CONF");
+        if (malloc != Malloc.GLIBC && Files.exists(JEMALLOC)) {
             builder.environment().put("LD_PRELOAD", JEMALLOC.toString());
-        } else {
-            builder.environment().remove("LD_PRELOAD");
+            if (malloc == Malloc.TUNED) {
+                builder.environment().put("MALLOC_CONF", TUNED);
+            }
         }
     }
 
-    private static JsonNode run(List<String> command, boolean jemalloc) throws IOException, InterruptedException {
-        List<JsonNode> lines = runAll(command, jemalloc);
+    private static JsonNode run(List<String> command, Malloc malloc) throws IOException, InterruptedException {
+        List<JsonNode> lines = runAll(command, malloc);
         return lines.get(lines.size() - 1);
     }
 
-    private static List<JsonNode> runAll(List<String> command) throws IOException, InterruptedException {
-        return runAll(command, true);
-    }
-
     /** The command's JSON lines; its other output is dropped. */
-    private static List<JsonNode> runAll(List<String> command, boolean jemalloc) throws IOException, InterruptedException {
+    private static List<JsonNode> runAll(List<String> command, Malloc malloc) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        preload(builder, jemalloc);
+        preload(builder, malloc);
         Process process = builder.start();
         List<JsonNode> json = new ArrayList<>();
         List<String> tail = new ArrayList<>();
