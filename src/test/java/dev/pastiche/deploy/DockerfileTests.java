@@ -60,7 +60,7 @@ class DockerfileTests {
         Dockerfile dockerfile = Dockerfile.read(Path.of(path));
 
         assertThat(dockerfile.runtimeEnv()).containsEntry("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
-        // without it jemalloc purges every ≥ 8 MiB block at once: 2–3× slower steps than glibc
+        // without it jemalloc purges every ≥ 8 MiB block at once: 1.5–4× slower steps than glibc
         assertThat(dockerfile.runtimeEnv().get("MALLOC_CONF")).contains("oversize_threshold:0");
         assertThat(String.join(" ", dockerfile.runtime().arguments("RUN"))).contains("install").contains("libjemalloc2");
     }
