@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assertions.assertTimeout;
 
 import dev.pastiche.image.ImageRejectedException.Reason;
+import dev.pastiche.testing.HostileImages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,8 +18,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -215,7 +214,7 @@ class ImageDecoderTests {
 
     @Test
     void hugeDeclaredPngSizeIsRejectedFromTheHeaderAlone() {
-        byte[] bytes = png(60_000, 60_000);
+        byte[] bytes = HostileImages.pngDeclaring(60_000, 60_000);
         assertThat(bytes).hasSizeLessThan(100);
 
         ImageRejectedException e = assertTimeout(Duration.ofSeconds(2),
@@ -261,7 +260,7 @@ class ImageDecoderTests {
 
     @Test
     void pngDeclaringNoPixelsIsInvalid() {
-        assertRejected(png(0, 10), Reason.INVALID);
+        assertRejected(HostileImages.pngDeclaring(0, 10), Reason.INVALID);
     }
 
     // --- what is not an image, or not a whole one --------------------------------------------
@@ -412,37 +411,5 @@ class ImageDecoderTests {
         out.write(jpeg, 0, app1);
         out.write(jpeg, app1 + 2 + length, jpeg.length - app1 - 2 - length);
         return out.toByteArray();
-    }
-
-    /** An 8-bit RGB PNG that declares width × height but holds the data of one row of one pixel. */
-    static byte[] png(int width, int height) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a});
-        // bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace
-        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height).put(new byte[] {8, 2, 0, 0, 0}).array());
-        chunk(out, "IDAT", deflate(new byte[] {0, 0x10, 0x20, 0x30}));
-        chunk(out, "IEND", new byte[0]);
-        return out.toByteArray();
-    }
-
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
-        CRC32 crc = new CRC32();
-        crc.update(typeBytes);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        out.writeBytes(typeBytes);
-        out.writeBytes(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-    }
-
-    private static byte[] deflate(byte[] data) {
-        Deflater deflater = new Deflater();
-        deflater.setInput(data);
-        deflater.finish();
-        byte[] buffer = new byte[64];
-        int n = deflater.deflate(buffer);
-        deflater.end();
-        return Arrays.copyOf(buffer, n);
     }
 }
