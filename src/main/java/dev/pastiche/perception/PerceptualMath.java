@@ -42,6 +42,21 @@ public final class PerceptualMath {
         return unitNormalise(a).sub(unitNormalise(b)).square().sum(new int[] {0}).mean().getFloat();
     }
 
+    /** {@link #style} of a pair's taps (2, C, H, W): both Gram matrices in one batched product. */
+    static double stylePair(NDArray pair) {
+        long c = pair.getShape().get(1);
+        long hw = pair.getShape().get(2) * pair.getShape().get(3);
+        NDArray f = pair.reshape(2, c, hw);
+        NDArray g = f.matMul(f.transpose(0, 2, 1)).div(c * hw);
+        return meanSquaredError(g.get(0), g.get(1)).getFloat();
+    }
+
+    /** {@link #features} of a pair's taps (2, C, H, W), normalising both at once and squaring in place. */
+    static double featuresPair(NDArray pair) {
+        NDArray unit = pair.div(pair.square().sum(new int[] {1}, true).sqrt().addi(NORM_EPSILON));
+        return unit.get(0).subi(unit.get(1)).powi(2).sum(new int[] {0}).mean().getFloat();
+    }
+
     private static NDArray unitNormalise(NDArray tap) {
         return tap.div(tap.square().sum(new int[] {0}, true).sqrt().add(NORM_EPSILON));
     }

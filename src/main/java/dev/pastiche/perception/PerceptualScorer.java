@@ -1,7 +1,6 @@
 package dev.pastiche.perception;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.pastiche.image.ImageRejectedException;
 import dev.pastiche.image.RgbImage;
@@ -12,33 +11,34 @@ import java.awt.image.BufferedImage;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
 /**
  * Synchronous scoring on the frozen extractor: perceptual distances between two images and
- * feature-map grids. Each call runs in its own NDManager scope, closed before it returns; at most
- * {@code pastiche.model.max-concurrent} calls compute at once so memory stays bounded under load.
+ * feature-map grids. Calls are queued to the {@link ScoringBatcher}, whose
+ * {@code pastiche.model.max-concurrent} threads compute them in batches, each batch in its own
+ * NDManager scope closed before the callers return, so memory stays bounded under load.
  */
 @Component
-public class PerceptualScorer {
+public class PerceptualScorer implements AutoCloseable {
 
     /** The longest side of a feature-map grid; larger grids are sampled down. */
     static final int MAX_GRID_SIDE = 4096;
     private static final int GAP = 2;
 
     private final PerceptionModel model;
-    private final Semaphore permits;
+    private final ScoringBatcher batcher;
     private final Timer distanceTimer;
     private final Timer featureMapTimer;
     private final Counter imagesScored;
 
     public PerceptualScorer(PerceptionModel model, ModelProperties properties, MeterRegistry meters) {
         this.model = model;
-        this.permits = new Semaphore(properties.maxConcurrent(), true);
+        this.batcher = new ScoringBatcher(model::extractor, properties, meters);
         this.distanceTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait for a slot")
                 .tag("operation", "perceptual-distance").publishPercentileHistogram().register(meters);
         this.featureMapTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait for a slot")
@@ -52,7 +52,8 @@ public class PerceptualScorer {
         if (reference.width() != candidate.width() || reference.height() != candidate.height()) {
             throw new IllegalArgumentException("images differ in size");
         }
-        FeatureExtractor extractor = model.extractor();
+        // fails fast while the model is unavailable, before queueing
+        model.extractor();
         String contentLayer = model.contentLayer();
         Set<String> wanted = new LinkedHashSet<>();
         if (metrics.contains(Metric.CONTENT)) {
@@ -62,46 +63,46 @@ public class PerceptualScorer {
             wanted.addAll(model.styleLayers());
         }
         checkLargeEnough(reference, wanted);
-        return measured(distanceTimer, 2, () -> {
-            try (NDManager scope = extractor.newScope()) {
-                Map<String, NDArray> taps = extractor.taps(ImageTensors.batch(scope, reference, candidate), wanted);
-                Map<String, Distance.LayerDistance> layers = new LinkedHashMap<>();
-                double content = 0;
-                double style = 0;
-                double features = 0;
-                for (String tap : model.variant().tapNames()) {
-                    NDArray both = taps.get(tap);
-                    if (both == null) {
-                        continue;
-                    }
-                    NDArray a = both.get(0);
-                    NDArray b = both.get(1);
-                    Double c = null;
-                    Double s = null;
-                    Double f = null;
-                    if (metrics.contains(Metric.CONTENT) && tap.equals(contentLayer)) {
-                        c = PerceptualMath.content(a, b);
-                        content += c;
-                    }
-                    if (model.styleLayers().contains(tap)) {
-                        if (metrics.contains(Metric.STYLE)) {
-                            s = PerceptualMath.style(a, b);
-                            style += s;
-                        }
-                        if (metrics.contains(Metric.FEATURES)) {
-                            f = PerceptualMath.features(a, b);
-                            features += f;
-                        }
-                    }
-                    layers.put(tap, new Distance.LayerDistance(c, s, f));
-                }
-                return new Distance(
-                        metrics.contains(Metric.CONTENT) ? content : null,
-                        metrics.contains(Metric.STYLE) ? style : null,
-                        metrics.contains(Metric.FEATURES) ? features : null,
-                        reference.width(), reference.height(), layers, model.info());
+        return measured(distanceTimer, 2, () -> batcher.submit(List.of(reference, candidate), wanted,
+                taps -> distance(taps, metrics, reference.width(), reference.height())));
+    }
+
+    /** The distances from a pair's taps, (2, C, H, W) each. */
+    private Distance distance(Map<String, NDArray> taps, Set<Metric> metrics, int width, int height) {
+        String contentLayer = model.contentLayer();
+        Map<String, Distance.LayerDistance> layers = new LinkedHashMap<>();
+        double content = 0;
+        double style = 0;
+        double features = 0;
+        for (String tap : model.variant().tapNames()) {
+            NDArray both = taps.get(tap);
+            if (both == null) {
+                continue;
             }
-        });
+            Double c = null;
+            Double s = null;
+            Double f = null;
+            if (metrics.contains(Metric.CONTENT) && tap.equals(contentLayer)) {
+                c = PerceptualMath.content(both.get(0), both.get(1));
+                content += c;
+            }
+            if (model.styleLayers().contains(tap)) {
+                if (metrics.contains(Metric.STYLE)) {
+                    s = PerceptualMath.stylePair(both);
+                    style += s;
+                }
+                if (metrics.contains(Metric.FEATURES)) {
+                    f = PerceptualMath.featuresPair(both);
+                    features += f;
+                }
+            }
+            layers.put(tap, new Distance.LayerDistance(c, s, f));
+        }
+        return new Distance(
+                metrics.contains(Metric.CONTENT) ? content : null,
+                metrics.contains(Metric.STYLE) ? style : null,
+                metrics.contains(Metric.FEATURES) ? features : null,
+                width, height, layers, model.info());
     }
 
     /**
@@ -109,19 +110,20 @@ public class PerceptualScorer {
      * 0–255, laid out row by row with a {@value #GAP}-pixel gap.
      */
     public BufferedImage featureMap(RgbImage image, String layer, int channels) {
-        FeatureExtractor extractor = model.extractor();
+        model.extractor();
         checkLargeEnough(image, Set.of(layer));
-        return measured(featureMapTimer, 1, () -> {
-            try (NDManager scope = extractor.newScope()) {
-                NDArray tap = extractor.taps(ImageTensors.batch(scope, image), Set.of(layer)).get(layer);
-                int c = (int) tap.getShape().get(1);
-                int h = (int) tap.getShape().get(2);
-                int w = (int) tap.getShape().get(3);
-                int n = Math.min(channels, c);
-                float[] values = tap.get(new NDIndex("0, :{}", n)).toFloatArray();
-                return grid(values, n, h, w);
-            }
-        });
+        Maps maps = measured(featureMapTimer, 1, () -> batcher.submit(List.of(image), Set.of(layer), taps -> {
+            NDArray tap = taps.get(layer);
+            int n = (int) Math.min(channels, tap.getShape().get(1));
+            return new Maps(tap.get(new NDIndex("0, :{}", n)).toFloatArray(), n, (int) tap.getShape().get(2),
+                    (int) tap.getShape().get(3));
+        }));
+        // drawn on the caller's thread: the batcher's threads are for the forward passes
+        return grid(maps.values(), maps.channels(), maps.height(), maps.width());
+    }
+
+    /** The first channels of one tap, copied out of the batch's scope. */
+    private record Maps(float[] values, int channels, int height, int width) {
     }
 
     /** An image too small for the pools before a tap would leave it empty, which the engine refuses with an error. */
@@ -177,14 +179,14 @@ public class PerceptualScorer {
 
     private <T> T measured(Timer timer, int images, Supplier<T> work) {
         return timer.record(() -> {
-            permits.acquireUninterruptibly();
-            try {
-                T result = work.get();
-                imagesScored.increment(images);
-                return result;
-            } finally {
-                permits.release();
-            }
+            T result = work.get();
+            imagesScored.increment(images);
+            return result;
         });
+    }
+
+    @Override
+    public void close() {
+        batcher.close();
     }
 }

@@ -8,6 +8,7 @@ import dev.pastiche.job.QueueFullException;
 import dev.pastiche.transfer.InvalidOptionsException;
 import dev.pastiche.transfer.TransferTooLargeException;
 import dev.pastiche.perception.ModelUnavailableException;
+import dev.pastiche.perception.ScoringQueueFullException;
 import dev.pastiche.vgg.UnknownLayerException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -99,8 +100,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return problem(ProblemType.IDEMPOTENCY_CONFLICT, e.getMessage(), List.of(), request);
     }
 
-    @ExceptionHandler(QueueFullException.class)
-    ResponseEntity<Object> queueFull(QueueFullException e, WebRequest request) {
+    @ExceptionHandler({QueueFullException.class, ScoringQueueFullException.class})
+    ResponseEntity<Object> queueFull(RuntimeException e, WebRequest request) {
         ResponseEntity<Object> response = problem(ProblemType.QUEUE_FULL, e.getMessage(), List.of(), request);
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
                 .header(HttpHeaders.RETRY_AFTER, String.valueOf(QUEUE_FULL_RETRY_SECONDS)).body(response.getBody());

@@ -176,8 +176,8 @@ class BenchmarkSuite {
     /** Perceptual distances over HTTP against a running service, at concurrency 1 and 8. */
     private void scoring(double peak) throws Exception {
         section("Scoring through HTTP", "`POST /v1/perceptual-distance` with two PNGs (all metrics: forward of both images to "
-                + "block5_conv1 as one batch), clients sending back to back on loopback, service on tuned jemalloc with its default "
-                + "`pastiche.model.max-concurrent` (2), 2 warm-up requests per size. Images/s counts both images of a pair.");
+                + "block5_conv1 as one batch), clients sending back to back on loopback, service on tuned jemalloc with its defaults "
+                + "(one scoring thread, concurrent requests of one size batched into one forward pass), 2 warm-up requests per size. Images/s counts both images of a pair.");
         line("| size | concurrency | requests | pairs/s | images/s | share of conv peak | p50 ms | p99 ms | p99/p50 |");
         line("|---|---|---|---|---|---|---|---|---|");
         int port = freePort();

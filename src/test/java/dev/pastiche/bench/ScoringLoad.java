@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code POST /v1/perceptual-distance} over real HTTP from {@code concurrency} clients, each sending
  * its next request as soon as its last is answered, until {@code requests} are done.
  */
-final class ScoringLoad {
+public final class ScoringLoad {
 
     private static final String BOUNDARY = "pastiche-bench-boundary";
 
@@ -33,6 +33,13 @@ final class ScoringLoad {
     }
 
     private ScoringLoad() {
+    }
+
+    /** {@code PORT SIZE CONCURRENCY REQUESTS}: one load run against a service already listening, for profiling by hand. */
+    public static void main(String[] args) throws Exception {
+        Result r = run(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        System.out.printf(java.util.Locale.ROOT, "{\"size\": %d, \"concurrency\": %d, \"pairsPerSecond\": %.2f, \"p50Ms\": %.0f, \"p99Ms\": %.0f}%n",
+                r.size(), r.concurrency(), r.pairsPerSecond(), r.p50Ms(), r.p99Ms());
     }
 
     static Result run(int port, int size, int concurrency, int requests) throws Exception {

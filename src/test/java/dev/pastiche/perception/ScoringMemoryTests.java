@@ -30,8 +30,8 @@ class ScoringMemoryTests {
         ModelProperties properties = new ModelProperties(VggVariant.VGG19, "block4_conv2",
                 List.of("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"), 2);
         try (PerceptionModel model = new PerceptionModel(properties,
-                ReferenceWeights.properties(WeightsSource.RANDOM, null, false, dir, null), new SimpleMeterRegistry())) {
-            PerceptualScorer scorer = new PerceptualScorer(model, properties, new SimpleMeterRegistry());
+                ReferenceWeights.properties(WeightsSource.RANDOM, null, false, dir, null), new SimpleMeterRegistry());
+                PerceptualScorer scorer = new PerceptualScorer(model, properties, new SimpleMeterRegistry())) {
             RgbImage a = TestImages.noise(96, 72, 1);
             RgbImage b = TestImages.noise(96, 72, 2);
             for (int i = 0; i < 20; i++) {
