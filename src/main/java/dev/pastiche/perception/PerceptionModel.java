@@ -10,26 +10,33 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.BeanInitializationException;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.stereotype.Component;
 
 /**
- * The process's one frozen extractor, loaded at start-up on the GPU when there is one. When
+ * The process's one frozen extractor, loaded at start-up on the GPU when there is one, on its own
+ * thread while the rest of the context starts; start-up waits for it before serving. When
  * pretrained weights are required and missing it holds no extractor but the reason, so the service
  * still starts and can say exactly what to provide.
  */
 @Component
-public class PerceptionModel implements AutoCloseable {
+public class PerceptionModel implements AutoCloseable, SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(PerceptionModel.class);
+
+    /** What loading produced: an extractor, or the reason there is none. */
+    private record Loaded(Device device, FeatureExtractor extractor, String unavailable) {
+    }
 
     private final VggVariant variant;
     private final String contentLayer;
     private final List<String> styleLayers;
-    private final Device device;
-    private final FeatureExtractor extractor;
-    private final String unavailable;
+    private final CompletableFuture<Loaded> loading;
 
     public PerceptionModel(ModelProperties model, WeightsProperties weights, MeterRegistry meters) {
         this.variant = model.variant();
@@ -38,37 +45,73 @@ public class PerceptionModel implements AutoCloseable {
         // fail fast on layer names the variant does not have
         variant.tapIndex(contentLayer);
         styleLayers.forEach(variant::tapIndex);
-        this.device = Engine.getEngine("PyTorch").defaultDevice();
+        // loading PyTorch and the weights takes seconds: do it beside the rest of start-up
+        this.loading = new CompletableFuture<>();
+        Thread loader = new Thread(() -> {
+            try {
+                loading.complete(load(weights, meters));
+            } catch (Throwable e) {
+                loading.completeExceptionally(e);
+            }
+        }, "pastiche-model-load");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private Loaded load(WeightsProperties weights, MeterRegistry meters) {
+        Device device = Engine.getEngine("PyTorch").defaultDevice();
         long start = System.nanoTime();
-        FeatureExtractor loaded = null;
-        String reason = null;
         try {
-            loaded = FeatureExtractor.load(variant, new WeightsLoader(weights), device);
+            FeatureExtractor loaded = FeatureExtractor.load(variant, new WeightsLoader(weights), device);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             Timer.builder("pastiche.model.load").description("Time to build the extractor and load its weights")
                     .register(meters).record(took);
             log.info("VGG extractor {} ready on {} in {} ms (weights: {})", variant.id(), deviceName(device),
                     took.toMillis(), loaded.weights());
+            return new Loaded(device, loaded, null);
         } catch (WeightsUnavailableException e) {
-            reason = e.getMessage();
-            log.error("Model unavailable; readiness is DOWN until weights are provided. {}", reason);
+            log.error("Model unavailable; readiness is DOWN until weights are provided. {}", e.getMessage());
+            return new Loaded(device, null, e.getMessage());
         }
-        this.extractor = loaded;
-        this.unavailable = reason;
+    }
+
+    /** Start-up waits here for the model, and fails as it would have had it loaded in line. */
+    @Override
+    public void afterSingletonsInstantiated() {
+        try {
+            loaded();
+        } catch (RuntimeException e) {
+            throw new BeanInitializationException("the VGG model could not be loaded: " + e.getMessage(), e);
+        }
+    }
+
+    private Loaded loaded() {
+        try {
+            return loading.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     public ModelInfo info() {
-        return new ModelInfo(variant, deviceName(device), contentLayer, styleLayers,
-                extractor == null ? null : extractor.weights(), extractor != null);
+        Loaded loaded = loaded();
+        return new ModelInfo(variant, deviceName(loaded.device()), contentLayer, styleLayers,
+                loaded.extractor() == null ? null : loaded.extractor().weights(), loaded.extractor() != null);
     }
 
     public boolean ready() {
-        return extractor != null;
+        return loaded().extractor() != null;
     }
 
     /** Why the model cannot serve, or null when it can. */
     public String unavailableReason() {
-        return unavailable;
+        return loaded().unavailable();
     }
 
     public VggVariant variant() {
@@ -85,10 +128,11 @@ public class PerceptionModel implements AutoCloseable {
 
     /** The extractor, for the numeric packages; throws {@link ModelUnavailableException} while there is none. */
     public FeatureExtractor extractor() {
-        if (extractor == null) {
-            throw new ModelUnavailableException(unavailable);
+        Loaded loaded = loaded();
+        if (loaded.extractor() == null) {
+            throw new ModelUnavailableException(loaded.unavailable());
         }
-        return extractor;
+        return loaded.extractor();
     }
 
     static String deviceName(Device device) {
@@ -97,8 +141,14 @@ public class PerceptionModel implements AutoCloseable {
 
     @Override
     public void close() {
-        if (extractor != null) {
-            extractor.close();
+        Loaded loaded;
+        try {
+            loaded = loaded();
+        } catch (RuntimeException failedToLoad) {
+            return;
+        }
+        if (loaded.extractor() != null) {
+            loaded.extractor().close();
         }
     }
 }
