@@ -42,6 +42,17 @@ class DockerfileTests {
 
     @ParameterizedTest
     @ValueSource(strings = {"docker/Dockerfile", "docker/Dockerfile.cuda"})
+    void startsFromTheClassDataArchiveATrainingRunWrote(String path) {
+        Dockerfile dockerfile = Dockerfile.read(Path.of(path));
+        // the archive is only valid for the jar and JVM it was written with: the runtime stage's own
+        String training = String.join(" ", dockerfile.runtime().arguments("RUN"));
+        assertThat(training).contains("java -XX:ArchiveClassesAtExit=app.jsa -Dspring.context.exit=onRefresh")
+                .contains("-jar app.jar").contains("--pastiche.weights.source=random").contains("jdbc:h2:mem:");
+        assertThat(entrypoint(dockerfile)).contains("-XX:SharedArchiveFile=app.jsa");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"docker/Dockerfile", "docker/Dockerfile.cuda"})
     void runsAsTheNumericNonRootUserTheChartExpects(String path) {
         Dockerfile dockerfile = Dockerfile.read(Path.of(path));
         List<String> user = dockerfile.runtime().arguments("USER");
