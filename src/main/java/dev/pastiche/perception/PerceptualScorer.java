@@ -39,9 +39,9 @@ public class PerceptualScorer implements AutoCloseable {
     public PerceptualScorer(PerceptionModel model, ModelProperties properties, MeterRegistry meters) {
         this.model = model;
         this.batcher = new ScoringBatcher(model::extractor, properties, meters);
-        this.distanceTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait for a slot")
+        this.distanceTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait in the batcher's queue")
                 .tag("operation", "perceptual-distance").publishPercentileHistogram().register(meters);
-        this.featureMapTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait for a slot")
+        this.featureMapTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait in the batcher's queue")
                 .tag("operation", "feature-maps").publishPercentileHistogram().register(meters);
         this.imagesScored = Counter.builder("pastiche.images.scored").description("Images run through the extractor")
                 .register(meters);

@@ -271,9 +271,13 @@ class BenchmarkSuite {
             } else if (path.endsWith("classes")) {
                 Path jar = dir.resolve("classes-" + n++ + ".jar");
                 try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar)); var files = Files.walk(path)) {
-                    for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                        out.putNextEntry(new java.util.jar.JarEntry(path.relativize(file).toString().replace('\\', '/')));
-                        Files.copy(file, out);
+                    // directory entries too: Spring's component scan finds packages through them
+                    for (Path file : files.filter(f -> !f.equals(path)).sorted().toList()) {
+                        String name = path.relativize(file).toString().replace('\\', '/');
+                        out.putNextEntry(new java.util.jar.JarEntry(Files.isDirectory(file) ? name + "/" : name));
+                        if (Files.isRegularFile(file)) {
+                            Files.copy(file, out);
+                        }
                         out.closeEntry();
                     }
                 }
@@ -409,7 +413,9 @@ class BenchmarkSuite {
         command.addAll(List.of("-cp", classpath, dev.pastiche.PasticheApplication.class.getName()));
         command.addAll(args);
         command.add("--spring.datasource.url=jdbc:h2:mem:bench" + port);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Path log = Files.createTempFile("pastiche-bench-service", ".log");
+        log.toFile().deleteOnExit();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         preload(builder, Malloc.TUNED);
         Process process = builder.start();
         if (!awaitReady) {
@@ -427,7 +433,9 @@ class BenchmarkSuite {
             }
             Thread.sleep(25);
         }
-        throw new IllegalStateException("the service exited with " + process.exitValue());
+        List<String> output = Files.readAllLines(log);
+        throw new IllegalStateException("the service exited with " + process.exitValue() + ":\n"
+                + String.join("\n", output.subList(Math.max(0, output.size() - 30), output.size())));
     }
 
     private static void preload(ProcessBuilder builder, Malloc malloc) {
