@@ -121,9 +121,11 @@ class ScoringBatcherTests {
                 assertThat(computing.await(60, TimeUnit.SECONDS)).isTrue();
                 Future<Long> queued = clients.submit(() -> batcher.submit(List.of(image), Set.of("block1_conv1"),
                         taps -> taps.get("block1_conv1").getShape().get(1)));
-                while (batcher.queued() < 1) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (batcher.queued() < 1 && System.nanoTime() < deadline) {
                     Thread.sleep(5);
                 }
+                assertThat(batcher.queued()).as("requests waiting behind the blocked one").isEqualTo(1);
                 assertThatThrownBy(() -> batcher.submit(List.of(image), Set.of("block1_conv1"), taps -> 0))
                         .isInstanceOf(ScoringQueueFullException.class).hasMessageContaining("pastiche.model.max-queued");
                 release.countDown();
