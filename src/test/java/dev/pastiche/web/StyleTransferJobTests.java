@@ -78,7 +78,9 @@ class StyleTransferJobTests {
 
     @Test
     void eventsStreamProgressToTheEndAndResumeAfterLastEventId() throws Exception {
-        String id = json(api.post(JOBS, job("{\"size\": 48, \"iterations\": 6, \"optimizer\": \"adam\", \"previewEvery\": 2}"))).get("id").asString();
+        // the stream polls the job's row every 250 ms and sends what changed, so the job must outlast a few polls
+        // for a preview to be seen before the final event (six iterations sometimes finished within two)
+        String id = json(api.post(JOBS, job("{\"size\": 48, \"iterations\": 60, \"optimizer\": \"adam\", \"previewEvery\": 2}"))).get("id").asString();
         List<String[]> events = events(id, null);
         assertThat(events).isNotEmpty();
         assertThat(events.get(events.size() - 1)[1]).isEqualTo("succeeded");
