@@ -3,6 +3,7 @@
 -- and header:Name=Value for a request header. Example:
 --   wrk -t2 -c16 -d60s -s multipart.lua http://localhost:8080/v1/perceptual-distance -- reference=a.png candidate=b.png
 local boundary = "pastiche-load-boundary"
+local report = dofile("scripts/load/report.lua")
 local threads = {}
 
 local function read(path)
@@ -49,20 +50,5 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local total = {}
-  for _, thread in ipairs(threads) do
-    for status, n in pairs(thread:get("statuses")) do
-      total[status] = (total[status] or 0) + n
-    end
-  end
-  io.write("statuses:")
-  for status, n in pairs(total) do
-    io.write(" ", status, "=", n)
-  end
-  io.write("\n")
-  for _, p in ipairs({50, 90, 99, 99.9}) do
-    io.write(string.format("latency p%s: %.1f ms\n", p, latency:percentile(p) / 1000))
-  end
-  io.write(string.format("socket errors: connect %d, read %d, write %d, timeout %d; non-2xx/3xx %d\n",
-    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout, summary.errors.status))
+  report.print(threads, summary, latency)
 end
