@@ -1,6 +1,8 @@
 package dev.pastiche.perception;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 
 /**
  * The numeric definitions of API.md on single taps (C, H, W). The NDArray forms keep the autograd
@@ -32,17 +34,17 @@ public final class PerceptualMath {
         return meanSquaredError(a, b).getFloat();
     }
 
-    /** Mean over C·C of (Ga − Gb)² for one layer. */
+    /** Mean over C·C of (Ga − Gb)² for one layer: {@link #stylePair} of the two taps. */
     static double style(NDArray a, NDArray b) {
-        return meanSquaredError(gram(a), gram(b)).getFloat();
+        return stylePair(NDArrays.stack(new NDList(a, b)));
     }
 
-    /** Mean over H·W of Σ_c (âc − b̂c)², â being a divided by its L2 norm over channels (LPIPS, uncalibrated). */
+    /** {@link #featuresPair} of the two taps. */
     static double features(NDArray a, NDArray b) {
-        return unitNormalise(a).sub(unitNormalise(b)).square().sum(new int[] {0}).mean().getFloat();
+        return featuresPair(NDArrays.stack(new NDList(a, b)));
     }
 
-    /** {@link #style} of a pair's taps (2, C, H, W): both Gram matrices in one batched product. */
+    /** Mean over C·C of (Ga − Gb)² of a pair's taps (2, C, H, W): both Gram matrices in one batched product. */
     static double stylePair(NDArray pair) {
         long c = pair.getShape().get(1);
         long hw = pair.getShape().get(2) * pair.getShape().get(3);
@@ -51,13 +53,12 @@ public final class PerceptualMath {
         return meanSquaredError(g.get(0), g.get(1)).getFloat();
     }
 
-    /** {@link #features} of a pair's taps (2, C, H, W), normalising both at once and squaring in place. */
+    /**
+     * Mean over H·W of Σ_c (âc − b̂c)² of a pair's taps (2, C, H, W), â being a divided by its L2 norm
+     * over channels (LPIPS, uncalibrated); both normalised at once, the difference squared in place.
+     */
     static double featuresPair(NDArray pair) {
         NDArray unit = pair.div(pair.square().sum(new int[] {1}, true).sqrt().addi(NORM_EPSILON));
         return unit.get(0).subi(unit.get(1)).powi(2).sum(new int[] {0}).mean().getFloat();
-    }
-
-    private static NDArray unitNormalise(NDArray tap) {
-        return tap.div(tap.square().sum(new int[] {0}, true).sqrt().add(NORM_EPSILON));
     }
 }

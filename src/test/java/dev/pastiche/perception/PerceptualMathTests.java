@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.AfterEach;
@@ -74,16 +72,6 @@ class PerceptualMathTests {
         assertThat(PerceptualMath.content(x, y)).isPositive().isCloseTo(PerceptualMath.content(y, x), within(1e-7));
         assertThat(PerceptualMath.style(x, y)).isPositive().isCloseTo(PerceptualMath.style(y, x), within(1e-9));
         assertThat(PerceptualMath.features(x, y)).isPositive().isCloseTo(PerceptualMath.features(y, x), within(1e-6));
-    }
-
-    @Test
-    void pairFormsAgreeWithTheSingleTapForms() {
-        NDArray x = manager.randomNormal(new Shape(8, 5, 7)).abs();
-        NDArray y = manager.randomNormal(new Shape(8, 5, 7)).abs();
-        NDArray pair = NDArrays.stack(new NDList(x, y));
-        assertThat(PerceptualMath.stylePair(pair)).isCloseTo(PerceptualMath.style(x, y), within(1e-6 * PerceptualMath.style(x, y)));
-        assertThat(PerceptualMath.featuresPair(pair)).isCloseTo(PerceptualMath.features(x, y), within(1e-6));
-        assertThat(PerceptualMath.featuresPair(NDArrays.stack(new NDList(x, x)))).isZero();
     }
 
     @Test
