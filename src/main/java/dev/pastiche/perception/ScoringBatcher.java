@@ -58,11 +58,23 @@ final class ScoringBatcher implements AutoCloseable {
             return (long) key.width() * key.height() * images.size();
         }
 
+        private T value;
+        private Throwable failure;
+
         void run(Map<String, NDArray> taps) {
             try {
-                result.complete(work.compute(taps));
+                value = work.compute(taps);
             } catch (Throwable e) {
-                result.completeExceptionally(e);
+                failure = e;
+            }
+        }
+
+        /** Called once the batch's scope is closed, so a caller never returns while its arrays are alive. */
+        void finish() {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else {
+                result.complete(value);
             }
         }
     }
@@ -207,6 +219,7 @@ final class ScoringBatcher implements AutoCloseable {
                     offset += pending.images.size();
                 }
             }
+            batch.forEach(Pending::finish);
         } catch (Throwable e) {
             batch.forEach(p -> p.result.completeExceptionally(e));
         }
