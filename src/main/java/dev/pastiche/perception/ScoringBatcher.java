@@ -176,13 +176,14 @@ final class ScoringBatcher implements AutoCloseable {
                 return null;
             }
             Pending<?> first = queue.poll();
+            long limit = limits.batchPixels(extractor.get().device().isGpu());
             List<Pending<?>> batch = new ArrayList<>(List.of(first));
             long pixels = first.pixels();
             long deadline = System.nanoTime() + limits.batchWindow().toNanos();
             while (true) {
-                pixels = gather(batch, first.key, pixels);
+                pixels = gather(batch, first.key, pixels, limit);
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || pixels >= limits.maxBatchPixels() || closed) {
+                if (left <= 0 || pixels >= limit || closed) {
                     return batch;
                 }
                 arrived.awaitNanos(left);
@@ -192,10 +193,10 @@ final class ScoringBatcher implements AutoCloseable {
         }
     }
 
-    private long gather(List<Pending<?>> batch, Key key, long pixels) {
+    private long gather(List<Pending<?>> batch, Key key, long pixels, long limit) {
         for (Iterator<Pending<?>> it = queue.iterator(); it.hasNext(); ) {
             Pending<?> candidate = it.next();
-            if (candidate.key.equals(key) && pixels + candidate.pixels() <= limits.maxBatchPixels()) {
+            if (candidate.key.equals(key) && pixels + candidate.pixels() <= limit) {
                 batch.add(candidate);
                 pixels += candidate.pixels();
                 it.remove();

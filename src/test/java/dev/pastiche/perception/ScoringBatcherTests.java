@@ -47,7 +47,7 @@ class ScoringBatcherTests {
     }
 
     private static ModelProperties properties(int threads, int maxQueued, Duration window) {
-        return new ModelProperties(VggVariant.VGG19, "block4_conv2", STYLE, threads, maxQueued, window, 524_288);
+        return new ModelProperties(VggVariant.VGG19, "block4_conv2", STYLE, threads, maxQueued, window, 524_288L);
     }
 
     @Test
@@ -84,6 +84,15 @@ class ScoringBatcherTests {
         var batches = meters.get("pastiche.scoring.batch").summary();
         assertThat(batches.max()).as("images in the largest batch").isGreaterThan(2);
         assertThat(batches.count()).as("forward passes for six pairs").isLessThan(6);
+    }
+
+    @Test
+    void theBatchLimitDefaultsByDeviceAndASettingWins() {
+        ModelProperties unset = new ModelProperties(VggVariant.VGG19, "block4_conv2", STYLE, 1);
+        // one 224² pair on a CPU: two pairs in one forward were slower per pair than one
+        assertThat(unset.batchPixels(false)).isEqualTo(2L * 224 * 224);
+        assertThat(unset.batchPixels(true)).isEqualTo(1L << 21);
+        assertThat(properties(1, 64, Duration.ZERO).batchPixels(false)).isEqualTo(524_288L);
     }
 
     @Test
