@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import dev.pastiche.vgg.VggFeatures;
 import dev.pastiche.vgg.VggVariant;
 import dev.pastiche.vgg.weights.LoadedWeights;
+import dev.pastiche.vgg.weights.WeightsDigest;
 import dev.pastiche.vgg.weights.WeightsException;
 import dev.pastiche.vgg.weights.WeightsInfo;
 import dev.pastiche.vgg.weights.WeightsLoader;
@@ -30,14 +31,18 @@ public final class FeatureExtractor implements AutoCloseable {
 
     private final NDManager manager;
     private final VggFeatures features;
-    private final WeightsInfo weights;
+    private final String weightsSource;
+    private final boolean pretrained;
+    private final WeightsDigest weights;
     private final NDArray mean;
     private final NDArray std;
 
-    private FeatureExtractor(NDManager manager, VggFeatures features, WeightsInfo weights) {
+    private FeatureExtractor(NDManager manager, VggFeatures features, LoadedWeights weights) {
         this.manager = manager;
         this.features = features;
-        this.weights = weights;
+        this.weightsSource = weights.source();
+        this.pretrained = weights.pretrained();
+        this.weights = weights.digest();
         this.mean = manager.create(MEAN, new Shape(1, 3, 1, 1));
         this.std = manager.create(STD, new Shape(1, 3, 1, 1));
     }
@@ -63,7 +68,7 @@ public final class FeatureExtractor implements AutoCloseable {
             }
             features.freezeParameters(true);
             features.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 224, 224));
-            return new FeatureExtractor(manager, features, loaded.info());
+            return new FeatureExtractor(manager, features, loaded);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -74,8 +79,23 @@ public final class FeatureExtractor implements AutoCloseable {
         return features.variant();
     }
 
+    /** Where the weights came from, with their SHA-256 (waits for it when it is still being computed). */
     public WeightsInfo weights() {
-        return weights;
+        return weights.get();
+    }
+
+    /** Starts computing the weights' SHA-256 in the background if it is still pending. */
+    public void startDigest() {
+        weights.start();
+    }
+
+    /** {@code file}, {@code download} or {@code random}, without waiting for the digest. */
+    public String weightsSource() {
+        return weightsSource;
+    }
+
+    public boolean pretrained() {
+        return pretrained;
     }
 
     public Device device() {

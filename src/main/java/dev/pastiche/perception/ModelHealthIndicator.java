@@ -17,12 +17,13 @@ class ModelHealthIndicator extends AbstractHealthIndicator {
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        ModelInfo info = model.info();
-        builder.withDetail("variant", info.variant().id()).withDetail("device", info.device());
+        // never model.info(): readiness must not wait for the weights' digest
+        builder.withDetail("variant", model.variant().id()).withDetail("device", model.device());
         if (!model.ready()) {
             builder.down().withDetail("reason", model.unavailableReason());
             return;
         }
-        builder.up().withDetail("weights", info.weights().source()).withDetail("pretrained", info.weights().pretrained());
+        FeatureExtractor extractor = model.extractor();
+        builder.up().withDetail("weights", extractor.weightsSource()).withDetail("pretrained", extractor.pretrained());
     }
 }

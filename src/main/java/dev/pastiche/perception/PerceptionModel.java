@@ -16,6 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.BeanInitializationException;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -67,7 +69,7 @@ public class PerceptionModel implements AutoCloseable, SmartInitializingSingleto
             Timer.builder("pastiche.model.load").description("Time to build the extractor and load its weights")
                     .register(meters).record(took);
             log.info("VGG extractor {} ready on {} in {} ms (weights: {})", variant.id(), deviceName(device),
-                    took.toMillis(), loaded.weights());
+                    took.toMillis(), loaded.weightsSource());
             return new Loaded(device, loaded, null);
         } catch (WeightsUnavailableException e) {
             log.error("Model unavailable; readiness is DOWN until weights are provided. {}", e.getMessage());
@@ -82,6 +84,15 @@ public class PerceptionModel implements AutoCloseable, SmartInitializingSingleto
             loaded();
         } catch (RuntimeException e) {
             throw new BeanInitializationException("the VGG model could not be loaded: " + e.getMessage(), e);
+        }
+    }
+
+    /** The weights' digest is only reported, so it is computed once the service is up rather than before. */
+    @EventListener(ApplicationReadyEvent.class)
+    public void startDigest() {
+        FeatureExtractor extractor = loaded().extractor();
+        if (extractor != null) {
+            extractor.startDigest();
         }
     }
 
@@ -103,6 +114,20 @@ public class PerceptionModel implements AutoCloseable, SmartInitializingSingleto
         Loaded loaded = loaded();
         return new ModelInfo(variant, deviceName(loaded.device()), contentLayer, styleLayers,
                 loaded.extractor() == null ? null : loaded.extractor().weights(), loaded.extractor() != null);
+    }
+
+    /** {@code cpu} or {@code gpu:N}. */
+    public String device() {
+        return deviceName(loaded().device());
+    }
+
+    /**
+     * The source of untrained weights every response must name, or null when the weights are
+     * pretrained or absent; unlike {@link #info()} it never waits for the weights' digest.
+     */
+    public String untrainedSource() {
+        FeatureExtractor extractor = loaded().extractor();
+        return extractor == null || extractor.pretrained() ? null : extractor.weightsSource();
     }
 
     public boolean ready() {

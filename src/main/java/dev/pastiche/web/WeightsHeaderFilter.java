@@ -24,8 +24,9 @@ class WeightsHeaderFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (model.info().untrained()) {
-            response.setHeader(HEADER, model.info().weights().source());
+        String untrained = model.untrainedSource();
+        if (untrained != null) {
+            response.setHeader(HEADER, untrained);
         }
         chain.doFilter(request, response);
     }

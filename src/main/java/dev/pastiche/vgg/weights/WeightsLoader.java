@@ -97,13 +97,13 @@ public final class WeightsLoader {
             throw new WeightsException("weights file " + path.toAbsolutePath() + " does not exist or is not a file");
         }
         long start = System.nanoTime();
-        String sha256;
-        try {
-            sha256 = Sha256.of(path);
-        } catch (IOException e) {
-            throw new WeightsException("cannot read " + path + ": " + e.getMessage(), e);
+        boolean verify = properties.sha256() != null && !properties.sha256().isBlank();
+        String verified = null;
+        if (verify) {
+            // a file that must match a digest is checked before any of it is used
+            verified = digest(path);
+            Sha256.check(properties.sha256(), verified, path);
         }
-        Sha256.check(properties.sha256(), sha256, path);
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         try (TensorFile file = open(path, manager)) {
             for (Map.Entry<String, Shape> need : required.entrySet()) {
@@ -122,9 +122,20 @@ public final class WeightsLoader {
             tensors.values().forEach(NDArray::close);
             throw e;
         }
-        log.info("Loaded {} VGG weight tensors from {} in {} ms (SHA-256 {})", tensors.size(), path,
-                (System.nanoTime() - start) / 1_000_000, sha256);
-        return new LoadedWeights(tensors, new WeightsInfo(source, true, sha256, null));
+        log.info("Loaded {} VGG weight tensors from {} in {} ms", tensors.size(), path, (System.nanoTime() - start) / 1_000_000);
+        if (verify) {
+            return LoadedWeights.known(tensors, new WeightsInfo(source, true, verified, null));
+        }
+        // only reported, not checked: hashed after start-up instead of on its critical path
+        return new LoadedWeights(tensors, source, true, WeightsDigest.deferred(source, path));
+    }
+
+    private static String digest(Path path) {
+        try {
+            return Sha256.of(path);
+        } catch (IOException e) {
+            throw new WeightsException("cannot read " + path + ": " + e.getMessage(), e);
+        }
     }
 
     private static TensorFile open(Path path, NDManager manager) {
@@ -160,6 +171,6 @@ public final class WeightsLoader {
                 seed, why, properties.url());
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         required.forEach((key, shape) -> tensors.put(key, RandomWeights.tensor(key, shape, seed, manager)));
-        return new LoadedWeights(tensors, WeightsInfo.random(seed));
+        return LoadedWeights.known(tensors, WeightsInfo.random(seed));
     }
 }

@@ -60,7 +60,7 @@ class WeightsLoaderTests {
             assertThat(loaded.tensors().get(key).getShape()).isEqualTo(shape);
             assertThat(loaded.tensors().get(key).toFloatArray()).as(key).containsExactly(ReferenceWeights.formula(key, shape));
         });
-        assertThat(loaded.info()).isEqualTo(new WeightsInfo("file", true, Sha256.of(file), null));
+        assertThat(loaded.weightsInfo()).isEqualTo(new WeightsInfo("file", true, Sha256.of(file), null));
     }
 
     @Test
@@ -123,6 +123,24 @@ class WeightsLoaderTests {
     }
 
     @Test
+    void aMatchingChecksumIsKnownAtOnceAndAnUncheckedOneArrivesLater() throws IOException {
+        Path file = ReferenceWeights.writeFormula(dir.resolve("w.safetensors"), REQUIRED);
+        String digest = Sha256.of(file);
+        WeightsProperties checked = new WeightsProperties(WeightsSource.FILE, false, file, UNREACHABLE, digest.toUpperCase(), dir, 0,
+                Duration.ofSeconds(1));
+        LoadedWeights verified = new WeightsLoader(checked).load(REQUIRED, manager);
+        // checked before use, so nothing is left to wait for
+        assertThat(verified.digest().isDone()).isTrue();
+        assertThat(verified.weightsInfo()).isEqualTo(new WeightsInfo("file", true, digest, null));
+        // not checked: the digest is only reported, so it waits until start-up is over or someone asks
+        LoadedWeights reported = new WeightsLoader(ReferenceWeights.file(file)).load(REQUIRED, manager);
+        assertThat(reported.source()).isEqualTo("file");
+        assertThat(reported.pretrained()).isTrue();
+        assertThat(reported.digest().isDone()).isFalse();
+        assertThat(reported.weightsInfo()).isEqualTo(new WeightsInfo("file", true, digest, null));
+    }
+
+    @Test
     void aChecksumMismatchIsRefused() throws IOException {
         Path file = ReferenceWeights.writeFormula(dir.resolve("w.safetensors"), REQUIRED);
         WeightsProperties properties = new WeightsProperties(WeightsSource.FILE, false, file, UNREACHABLE, "00".repeat(32), dir, 0, Duration.ofSeconds(1));
@@ -146,7 +164,7 @@ class WeightsLoaderTests {
         LoadedWeights a = new WeightsLoader(seed7).load(REQUIRED, manager);
         LoadedWeights b = new WeightsLoader(seed7).load(REQUIRED, manager);
         LoadedWeights c = new WeightsLoader(seed8).load(REQUIRED, manager);
-        assertThat(a.info()).isEqualTo(new WeightsInfo("random", false, null, 7L));
+        assertThat(a.weightsInfo()).isEqualTo(new WeightsInfo("random", false, null, 7L));
         assertThat(a.tensors().get("features.0.weight").toFloatArray()).containsExactly(b.tensors().get("features.0.weight").toFloatArray());
         assertThat(a.tensors().get("features.0.weight").toFloatArray()).isNotEqualTo(c.tensors().get("features.0.weight").toFloatArray());
         // He-normal: std √(2/27) for the first convolution
@@ -157,7 +175,7 @@ class WeightsLoaderTests {
     @Test
     void autoFallsBackToRandomWhenNothingCanBeHadButNotWhenPretrainedIsRequired() {
         WeightsProperties auto = ReferenceWeights.properties(WeightsSource.AUTO, null, false, dir, UNREACHABLE);
-        assertThat(new WeightsLoader(auto).load(REQUIRED, manager).info().pretrained()).isFalse();
+        assertThat(new WeightsLoader(auto).load(REQUIRED, manager).pretrained()).isFalse();
 
         WeightsProperties required = ReferenceWeights.properties(WeightsSource.AUTO, null, true, dir, UNREACHABLE);
         assertThatThrownBy(() -> new WeightsLoader(required).load(REQUIRED, manager))
@@ -179,8 +197,8 @@ class WeightsLoaderTests {
             LoadedWeights first = new WeightsLoader(auto).load(REQUIRED, manager);
             LoadedWeights second = new WeightsLoader(auto).load(REQUIRED, manager);
             assertThat(requests).hasValue(1);
-            assertThat(first.info()).isEqualTo(new WeightsInfo("download", true, Sha256.of(served), null));
-            assertThat(second.info()).isEqualTo(first.info());
+            assertThat(first.weightsInfo()).isEqualTo(new WeightsInfo("download", true, Sha256.of(served), null));
+            assertThat(second.weightsInfo()).isEqualTo(first.weightsInfo());
             assertThat(first.tensors().get("features.0.weight").toFloatArray())
                     .containsExactly(ReferenceWeights.formula("features.0.weight", REQUIRED.get("features.0.weight")));
             try (var files = Files.list(cache)) {
