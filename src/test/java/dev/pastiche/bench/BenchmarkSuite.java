@@ -65,7 +65,7 @@ class BenchmarkSuite {
     private static final int LOSS_SIZE = QUICK ? 96 : 512;
     private static final int LOSS_ITERATIONS = QUICK ? 6 : 40;
     private static final int LOSS_SCALES = 4;
-    private static final int READY_RUNS = 3;
+    private static final int READY_RUNS = 5;
 
     @TempDir
     Path dir;
@@ -177,7 +177,8 @@ class BenchmarkSuite {
     private void scoring(double peak) throws Exception {
         section("Scoring through HTTP", "`POST /v1/perceptual-distance` with two PNGs (all metrics: forward of both images to "
                 + "block5_conv1 as one batch), clients sending back to back on loopback, service on tuned jemalloc with its defaults "
-                + "(one scoring thread, concurrent requests of one size batched into one forward pass), 2 warm-up requests per size. Images/s counts both images of a pair.");
+                + "(one scoring thread; on a CPU concurrent requests are batched only up to one 224² pair, since larger batches measured slower), "
+                + "2 warm-up requests per size. Images/s counts both images of a pair.");
         line("| size | concurrency | requests | pairs/s | images/s | share of conv peak | p50 ms | p99 ms | p99/p50 |");
         line("|---|---|---|---|---|---|---|---|---|");
         int port = freePort();
