@@ -12,9 +12,4 @@ import java.util.List;
  */
 public record ModelInfo(VggVariant variant, String device, String contentLayer, List<String> styleLayers,
         WeightsInfo weights, boolean ready) {
-
-    /** True when the numbers come from untrained weights and every response must say so. */
-    public boolean untrained() {
-        return weights != null && !weights.pretrained();
-    }
 }
