@@ -100,6 +100,21 @@ class Objective:
         return {"content": content, "style": style, "total": content + 1e6 * style}
 
 
+def adam_step(objective, content):
+    """One Gatys evaluation + Adam update + clamp per call, from the content image."""
+    x = content.clone().requires_grad_(True)
+    adam = torch.optim.Adam([x], lr=0.02)
+
+    def step():
+        adam.zero_grad()
+        objective.losses(x)["total"].backward()
+        adam.step()
+        with torch.no_grad():
+            x.clamp_(0, 1)
+
+    return step
+
+
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -143,17 +158,7 @@ def steps(features, device, smoke):
             if smoke and precision in ("fp16", "bf16"):
                 continue
             net = Network(features, precision, device)
-            objective = Objective(net, content, style)
-            x = content.clone().requires_grad_(True)
-            adam = torch.optim.Adam([x], lr=0.02)
-
-            def step():
-                adam.zero_grad()
-                objective.losses(x)["total"].backward()
-                adam.step()
-                with torch.no_grad():
-                    x.clamp_(0, 1)
-
+            step = adam_step(Objective(net, content, style), content)
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats()
             ms = median_ms(step, 3 if smoke else 20, 5, device)
@@ -266,17 +271,7 @@ def djl_defaults(features, device, smoke):
         content, style = synthetic(size, 1, device), synthetic(size, 2, device)
         net = Network(features, "fp32", device)
         net.tf32 = (True, False)
-        objective = Objective(net, content, style)
-        x = content.clone().requires_grad_(True)
-        adam = torch.optim.Adam([x], lr=0.02)
-
-        def step():
-            adam.zero_grad()
-            objective.losses(x)["total"].backward()
-            adam.step()
-            with torch.no_grad():
-                x.clamp_(0, 1)
-
+        step = adam_step(Objective(net, content, style), content)
         emit("step-djl-defaults", size=size, ms=round(median_ms(step, 3 if smoke else 20, 5, device), 3))
     torch.backends.cudnn.benchmark = device.type == "cuda"
 
