@@ -57,6 +57,9 @@ class HelmChartTests {
         Map<String, Object> worker = defaults.deployment("worker").container();
         assertThat(new Manifest(worker).<Map<String, Object>>at("resources.limits")).containsEntry("nvidia.com/gpu", 1);
         assertThat((String) worker.get("image")).endsWith("-cuda");
+        // workers keep one image size for a whole stage: cuDNN's per-shape tuning pays there
+        assertThat(defaults.deployment("worker").env().get("JAVA_TOOL_OPTIONS")).contains("-Dai.djl.pytorch.cudnn_benchmark=true");
+        assertThat(defaults.deployment("api").env().get("JAVA_TOOL_OPTIONS")).doesNotContain("cudnn_benchmark");
 
         Map<String, Object> api = defaults.deployment("api").container();
         assertThat(api.get("resources").toString()).doesNotContain("nvidia.com/gpu");
