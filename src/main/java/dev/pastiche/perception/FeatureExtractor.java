@@ -31,18 +31,14 @@ public final class FeatureExtractor implements AutoCloseable {
 
     private final NDManager manager;
     private final VggFeatures features;
-    private final String weightsSource;
-    private final boolean pretrained;
     private final WeightsDigest weights;
     private final NDArray mean;
     private final NDArray std;
 
-    private FeatureExtractor(NDManager manager, VggFeatures features, LoadedWeights weights) {
+    private FeatureExtractor(NDManager manager, VggFeatures features, WeightsDigest weights) {
         this.manager = manager;
         this.features = features;
-        this.weightsSource = weights.source();
-        this.pretrained = weights.pretrained();
-        this.weights = weights.digest();
+        this.weights = weights;
         this.mean = manager.create(MEAN, new Shape(1, 3, 1, 1));
         this.std = manager.create(STD, new Shape(1, 3, 1, 1));
     }
@@ -68,7 +64,7 @@ public final class FeatureExtractor implements AutoCloseable {
             }
             features.freezeParameters(true);
             features.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 224, 224));
-            return new FeatureExtractor(manager, features, loaded);
+            return new FeatureExtractor(manager, features, loaded.digest());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -91,11 +87,11 @@ public final class FeatureExtractor implements AutoCloseable {
 
     /** {@code file}, {@code download} or {@code random}, without waiting for the digest. */
     public String weightsSource() {
-        return weightsSource;
+        return weights.source();
     }
 
     public boolean pretrained() {
-        return pretrained;
+        return weights.pretrained();
     }
 
     public Device device() {

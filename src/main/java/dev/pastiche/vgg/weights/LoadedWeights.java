@@ -8,10 +8,10 @@ import java.util.Map;
  *
  * @param digest their {@link WeightsInfo}, whose SHA-256 may still be pending
  */
-public record LoadedWeights(Map<String, NDArray> tensors, String source, boolean pretrained, WeightsDigest digest) {
+public record LoadedWeights(Map<String, NDArray> tensors, WeightsDigest digest) {
 
     static LoadedWeights known(Map<String, NDArray> tensors, WeightsInfo info) {
-        return new LoadedWeights(tensors, info.source(), info.pretrained(), WeightsDigest.known(info));
+        return new LoadedWeights(tensors, WeightsDigest.known(info));
     }
 
     /** Where the weights came from, with their digest; waits for it if need be. */

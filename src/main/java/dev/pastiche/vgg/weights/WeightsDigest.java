@@ -19,22 +19,34 @@ public final class WeightsDigest {
     private final CompletableFuture<WeightsInfo> info = new CompletableFuture<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final String source;
+    private final boolean pretrained;
     private final Path path;
 
-    private WeightsDigest(String source, Path path) {
+    private WeightsDigest(String source, boolean pretrained, Path path) {
         this.source = source;
+        this.pretrained = pretrained;
         this.path = path;
     }
 
     static WeightsDigest known(WeightsInfo info) {
-        WeightsDigest digest = new WeightsDigest(info.source(), null);
+        WeightsDigest digest = new WeightsDigest(info.source(), info.pretrained(), null);
         digest.started.set(true);
         digest.info.complete(info);
         return digest;
     }
 
+    /** A file's weights, pretrained, whose digest is computed later. */
     static WeightsDigest deferred(String source, Path path) {
-        return new WeightsDigest(source, path);
+        return new WeightsDigest(source, true, path);
+    }
+
+    /** {@code file}, {@code download} or {@code random}, without waiting for the digest. */
+    public String source() {
+        return source;
+    }
+
+    public boolean pretrained() {
+        return pretrained;
     }
 
     /** Begins hashing in the background, once. */
@@ -50,7 +62,7 @@ public final class WeightsDigest {
             } catch (Exception e) {
                 log.error("Cannot hash the weights file {}: {}; they are reported without a SHA-256", path, e.getMessage());
             } finally {
-                info.complete(new WeightsInfo(source, true, sha256, null));
+                info.complete(new WeightsInfo(source, pretrained, sha256, null));
             }
         }, "pastiche-weights-sha256");
         thread.setDaemon(true);

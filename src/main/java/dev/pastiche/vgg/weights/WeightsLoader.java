@@ -127,7 +127,7 @@ public final class WeightsLoader {
             return LoadedWeights.known(tensors, new WeightsInfo(source, true, verified, null));
         }
         // only reported, not checked: hashed after start-up instead of on its critical path
-        return new LoadedWeights(tensors, source, true, WeightsDigest.deferred(source, path));
+        return new LoadedWeights(tensors, WeightsDigest.deferred(source, path));
     }
 
     private static String digest(Path path) {

@@ -134,8 +134,8 @@ class WeightsLoaderTests {
         assertThat(verified.weightsInfo()).isEqualTo(new WeightsInfo("file", true, digest, null));
         // not checked: the digest is only reported, so it waits until start-up is over or someone asks
         LoadedWeights reported = new WeightsLoader(ReferenceWeights.file(file)).load(REQUIRED, manager);
-        assertThat(reported.source()).isEqualTo("file");
-        assertThat(reported.pretrained()).isTrue();
+        assertThat(reported.digest().source()).isEqualTo("file");
+        assertThat(reported.digest().pretrained()).isTrue();
         assertThat(reported.digest().isDone()).isFalse();
         assertThat(reported.weightsInfo()).isEqualTo(new WeightsInfo("file", true, digest, null));
     }
@@ -175,7 +175,7 @@ class WeightsLoaderTests {
     @Test
     void autoFallsBackToRandomWhenNothingCanBeHadButNotWhenPretrainedIsRequired() {
         WeightsProperties auto = ReferenceWeights.properties(WeightsSource.AUTO, null, false, dir, UNREACHABLE);
-        assertThat(new WeightsLoader(auto).load(REQUIRED, manager).pretrained()).isFalse();
+        assertThat(new WeightsLoader(auto).load(REQUIRED, manager).digest().pretrained()).isFalse();
 
         WeightsProperties required = ReferenceWeights.properties(WeightsSource.AUTO, null, true, dir, UNREACHABLE);
         assertThatThrownBy(() -> new WeightsLoader(required).load(REQUIRED, manager))
