@@ -9,20 +9,21 @@ import org.springframework.stereotype.Component;
 
 /**
  * The queue's meters: depth and running jobs (levels, read from the database on scrape so every
- * node reports the cluster's), job duration by outcome, evaluations (their rate is iterations per
- * second) and rejected submissions by reason.
+ * node reports the cluster's), job duration by outcome, optimiser iterations (their rate is
+ * iterations per second; evaluations are {@code pastiche.transfer.step}'s count) and rejected
+ * submissions by reason.
  */
 @Component
 class JobMetrics {
 
     private final MeterRegistry meters;
-    private final Counter evaluations;
+    private final Counter iterations;
 
     JobMetrics(MeterRegistry meters, JobRepository jobs) {
         this.meters = meters;
         Gauge.builder("pastiche.jobs.queued", jobs, j -> j.count(JobStatus.QUEUED)).description("Jobs waiting").register(meters);
         Gauge.builder("pastiche.jobs.running", jobs, j -> j.count(JobStatus.RUNNING)).description("Jobs running").register(meters);
-        this.evaluations = Counter.builder("pastiche.jobs.iterations").description("Objective evaluations done by jobs on this node")
+        this.iterations = Counter.builder("pastiche.jobs.iterations").description("Optimiser iterations done by jobs on this node")
                 .register(meters);
     }
 
@@ -31,8 +32,8 @@ class JobMetrics {
                 .register(meters).record(took);
     }
 
-    void iteration() {
-        evaluations.increment();
+    void iterations(int count) {
+        iterations.increment(count);
     }
 
     void rejected(String reason) {

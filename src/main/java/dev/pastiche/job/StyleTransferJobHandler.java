@@ -71,11 +71,11 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             RgbImage content = decoder.decode(blob(job.contentBlob()), "content");
             List<RgbImage> styles = job.styleBlobs().stream().map(key -> decoder.decode(blob(key), "style")).toList();
             ProgressWriter progress = new ProgressWriter(id);
-            TransferResult result = engine.run(new TransferRequest(content, styles, options.transfer().toOptions()), progress,
-                    progress::cancelled);
+            TransferResult result = engine.run(new TransferRequest(content, styles, options.transfer()), progress, progress::cancelled);
             String key = blobs.put(ImageOps.encode(result.image().image(), options.outputFormat()));
             String summary = json.writeValueAsString(Map.of("width", result.width(), "height", result.height(),
-                    "format", options.outputFormat(), "losses", result.losses(), "evaluations", result.evaluations()));
+                    "format", options.outputFormat(), "losses", result.losses(), "iterations", result.iterations(),
+                    "evaluations", result.evaluations()));
             Map<String, Object> recipe = new LinkedHashMap<>();
             recipe.put("options", options.toJson(json));
             // blob keys are the SHA-256 of the bytes uploaded
@@ -108,11 +108,12 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
         return blobs.get(key).orElseThrow(() -> new IllegalStateException("blob " + key + " is missing"));
     }
 
-    /** Writes progress at most every {@code pastiche.jobs.progress-interval}, and every preview. */
+    /** Writes progress at most every {@code pastiche.jobs.progress-interval} (the engine throttles it), and every preview. */
     private final class ProgressWriter implements TransferListener {
 
         private final UUID id;
-        private long lastWrite;
+        private int lastScale;
+        private int lastIteration;
         private String last;
 
         ProgressWriter(UUID id) {
@@ -121,20 +122,23 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
 
         @Override
         public void progress(TransferProgress progress) {
-            metrics.iteration();
+            metrics.iterations(progress.scale() == lastScale ? progress.iteration() - lastIteration : progress.iteration());
+            lastScale = progress.scale();
+            lastIteration = progress.iteration();
             last = json.writeValueAsString(progress);
-            long now = System.nanoTime();
-            if (now - lastWrite >= properties.progressInterval().toNanos() || progress.fraction() >= 1.0) {
-                jobs.progress(id, last, null);
-                lastWrite = now;
-            }
+            jobs.progress(id, last, null);
+        }
+
+        /** The engine reads the losses back only this often: each write costs a device round trip and a row update. */
+        @Override
+        public long progressIntervalNanos() {
+            return properties.progressInterval().toNanos();
         }
 
         @Override
         public void preview(RgbImage image, TransferProgress progress) {
             last = json.writeValueAsString(progress);
             jobs.progress(id, last, blobs.put(ImageOps.png(image.image())));
-            lastWrite = System.nanoTime();
         }
 
         /** Read from the database before every evaluation (a key lookup), so a cancel on any node reaches the worker. */

@@ -113,9 +113,14 @@ public final class FeatureExtractor implements AutoCloseable {
      * @return the post-ReLU taps, in the caller's scope
      */
     public Map<String, NDArray> taps(NDArray images, Collection<String> taps) {
+        return taps(images, taps, Pooling.MAX);
+    }
+
+    /** {@link #taps(NDArray, Collection)} through the network with its pools of the given kind. */
+    public Map<String, NDArray> taps(NDArray images, Collection<String> taps, Pooling pooling) {
         NDArray normalised = images.sub(mean).div(std);
         // one store per call: ParameterStore's lazy caches are not safe to share between threads
-        Map<String, NDArray> out = features.forwardTaps(new ParameterStore(manager, false), normalised, taps);
+        Map<String, NDArray> out = features.forwardTaps(new ParameterStore(manager, false), normalised, taps, pooling == Pooling.AVG);
         // taps are layer outputs, never the input itself
         normalised.close();
         return out;

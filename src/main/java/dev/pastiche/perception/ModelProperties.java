@@ -1,5 +1,6 @@
 package dev.pastiche.perception;
 
+import dev.pastiche.vgg.UnknownLayerException;
 import dev.pastiche.vgg.VggVariant;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -42,6 +43,16 @@ public record ModelProperties(
     /** The batching defaults, for code that builds a model outside Spring. */
     public ModelProperties(VggVariant variant, String contentLayer, List<String> styleLayers, int maxConcurrent) {
         this(variant, contentLayer, styleLayers, maxConcurrent, 64, Duration.ZERO, null);
+    }
+
+    /** Why {@code tap} is not a layer of this variant (naming the ones that are), or null when it is. */
+    public String tapProblem(String tap) {
+        try {
+            variant.tapIndex(tap);
+            return null;
+        } catch (UnknownLayerException e) {
+            return e.getMessage();
+        }
     }
 
     /** The batch limit: the configured one, else the default measured for the device. */

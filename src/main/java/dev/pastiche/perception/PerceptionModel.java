@@ -9,7 +9,9 @@ import dev.pastiche.vgg.weights.WeightsUnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -35,12 +37,14 @@ public class PerceptionModel implements AutoCloseable, SmartInitializingSingleto
     private record Loaded(Device device, FeatureExtractor extractor, String unavailable) {
     }
 
+    private final ModelProperties properties;
     private final VggVariant variant;
     private final String contentLayer;
     private final List<String> styleLayers;
     private final CompletableFuture<Loaded> loading;
 
     public PerceptionModel(ModelProperties model, WeightsProperties weights, MeterRegistry meters) {
+        this.properties = model;
         this.variant = model.variant();
         this.contentLayer = model.contentLayer();
         this.styleLayers = List.copyOf(model.styleLayers());
@@ -141,6 +145,25 @@ public class PerceptionModel implements AutoCloseable, SmartInitializingSingleto
 
     public VggVariant variant() {
         return variant;
+    }
+
+    /** The network and its default layers, as configured. */
+    public ModelProperties properties() {
+        return properties;
+    }
+
+    /**
+     * What besides the inputs and options decides a numeric result: the network and its weights,
+     * the device and PyTorch's version. Recorded with every finished job.
+     */
+    public Map<String, Object> environment() {
+        ModelInfo info = info();
+        Map<String, Object> environment = new LinkedHashMap<>();
+        environment.put("variant", info.variant().id());
+        environment.put("weights", info.weights());
+        environment.put("device", info.device());
+        environment.put("pytorch", Engine.getEngine("PyTorch").getVersion());
+        return environment;
     }
 
     public String contentLayer() {

@@ -1,12 +1,18 @@
 package dev.pastiche.transfer;
 
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.util.NDImageUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.pastiche.perception.Evaluation;
+import dev.pastiche.perception.LossTerms;
 
 /**
  * Adam with {@code torch.optim.Adam}'s semantics (Kingma &amp; Ba 2015; β = 0.9, 0.999, ε = 1e-8
- * added after the bias-corrected square root). Written here because DJL's Adam places ε
- * differently, which changes Gatys-sized steps by up to 70 %, and leaks its state (ARCHITECTURE.md).
+ * added after the bias-corrected square root), clamped to [0, 1] after every step (API.md).
+ * Written here because DJL's Adam places ε differently, which changes Gatys-sized steps by up to
+ * 70 %, and leaks its state (ARCHITECTURE.md). Nothing is read back to the host: the loss terms
+ * stay on the device until progress is published.
  */
 final class Adam implements Optimizer {
 
@@ -19,10 +25,48 @@ final class Adam implements Optimizer {
     private NDArray m;
     private NDArray v;
     private int t;
+    private LossTerms losses;
 
     Adam(NDManager stage, double learningRate) {
         this.stage = stage;
         this.learningRate = learningRate;
+    }
+
+    /**
+     * This optimiser's state carried into the next stage, resized to its height × width (as
+     * crowsonkb's style-transfer-pytorch does): the first moment bicubically, the second bilinearly
+     * and kept non-negative; the step count, and so the bias correction, continues.
+     */
+    Adam resized(NDManager nextStage, int width, int height) {
+        Adam next = new Adam(nextStage, learningRate);
+        next.t = t;
+        if (m != null) {
+            next.m = resize(m, width, height, Image.Interpolation.BICUBIC, nextStage);
+            try (NDArray resized = resize(v, width, height, Image.Interpolation.BILINEAR, nextStage)) {
+                next.v = resized.maximum(0f);
+            }
+            m.close();
+            v.close();
+        }
+        return next;
+    }
+
+    private static NDArray resize(NDArray state, int width, int height, Image.Interpolation interpolation, NDManager owner) {
+        try (NDManager scope = owner.newSubManager()) {
+            state.tempAttach(scope);
+            // DJL's resize works on NHWC
+            NDArray resized = NDImageUtils.resize(state.transpose(0, 2, 3, 1), width, height, interpolation).transpose(0, 3, 1, 2);
+            resized.attach(owner);
+            return resized;
+        }
+    }
+
+    /** Hands the state to a longer-lived scope, so that it survives its stage for {@link #resized}. */
+    void keepIn(NDManager owner) {
+        if (m != null) {
+            m.attach(owner);
+            v.attach(owner);
+        }
     }
 
     @Override
@@ -36,7 +80,13 @@ final class Adam implements Optimizer {
             x.tempAttach(step);
             m.tempAttach(step);
             v.tempAttach(step);
-            NDArray g = evaluator.evaluate(x, step).gradient();
+            Evaluation evaluation = evaluator.evaluate(x, step);
+            NDArray g = evaluation.gradient();
+            if (losses != null) {
+                losses.array().close();
+            }
+            losses = evaluation.losses();
+            losses.array().attach(stage);
             t++;
             // float scalars throughout: a double would promote the arrays to float64
             m.muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
@@ -48,5 +98,10 @@ final class Adam implements Optimizer {
             next.attach(stage);
             return next;
         }
+    }
+
+    @Override
+    public LossTerms losses() {
+        return losses;
     }
 }

@@ -2,10 +2,12 @@ package dev.pastiche.transfer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.pastiche.perception.Evaluation;
+import dev.pastiche.perception.StyleObjective;
 
 /**
- * The objective as the optimisers see it: counts evaluations (the unit of {@code iterations}),
- * checks cancellation and the deadline before each one, and reports progress after each one.
+ * The objective as the optimisers see it: counts evaluations, and lets the run check cancellation
+ * and the deadline before each one and time it.
  */
 final class Evaluator {
 
@@ -13,14 +15,14 @@ final class Evaluator {
         /** Throws to stop the run: cancellation or deadline. */
         void beforeEvaluation();
 
-        void afterEvaluation(int evaluations, Losses losses);
+        void afterEvaluation();
     }
 
-    private final Objective objective;
+    private final StyleObjective objective;
     private final Observer observer;
     private int evaluations;
 
-    Evaluator(Objective objective, Observer observer) {
+    Evaluator(StyleObjective objective, Observer observer) {
         this.objective = objective;
         this.observer = observer;
     }
@@ -29,7 +31,7 @@ final class Evaluator {
         observer.beforeEvaluation();
         Evaluation evaluation = objective.evaluate(x, scope);
         evaluations++;
-        observer.afterEvaluation(evaluations, evaluation.losses());
+        observer.afterEvaluation();
         return evaluation;
     }
 

@@ -2,18 +2,26 @@ package dev.pastiche.transfer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.pastiche.perception.Evaluation;
+import dev.pastiche.perception.LossTerms;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * L-BFGS with {@code torch.optim.LBFGS(history_size=100, line_search_fn="strong_wolfe")}'s
- * semantics, one iteration per {@link #step} (torch's {@code max_iter=1}, so the image can be
- * clamped after every step): an evaluation at the current point, the two-loop recursion (Nocedal
- * 1980) for the direction, and the strong-Wolfe line search of torch's {@code _strong_wolfe}
- * (Nocedal &amp; Wright, Algorithms 3.5–3.6, cubic interpolation). DJL has no L-BFGS.
+ * L-BFGS as API.md defines it: {@code torch.optim.LBFGS(max_iter=iterations, history_size=100,
+ * line_search_fn="strong_wolfe")} with torch's tolerances, its {@code max_eval} of 1.25
+ * evaluations per iteration and its stopping rules, kept to the [0, 1] box by projection inside
+ * the line search. One {@link #step} is one of torch's iterations: the two-loop recursion (Nocedal
+ * 1980) gives the direction, whose components that push against an active bound are dropped; the
+ * strong-Wolfe search of torch's {@code _strong_wolfe} (Nocedal &amp; Wright, Algorithms 3.5–3.6)
+ * then runs along the projected path {@code P(x + t·d)}, so its accepted point, with the loss and
+ * gradient it was evaluated with, is the next iterate: no second evaluation per iteration, and
+ * never a point outside the box. The history pairs are the steps actually taken. DJL has no L-BFGS.
  *
- * <p>Scalars enter as floats (a double would promote the vectors to float64). Every temporary is closed as soon as it is used: the recursion touches 2 × 100 image-sized
- * vectors per step, which would otherwise pile up until the step ends.
+ * <p>Scalars enter as floats (a double would promote the vectors to float64). Every temporary is
+ * closed as soon as it is used: the recursion touches 2 × 100 image-sized vectors per iteration,
+ * which would otherwise pile up until the iteration ends.
  */
 final class Lbfgs implements Optimizer {
 
@@ -26,60 +34,104 @@ final class Lbfgs implements Optimizer {
     private static final double C2 = 0.9;
 
     private final NDManager stage;
+    /** torch's {@code max_eval} default: {@code max_iter · 5 / 4}. */
+    private final int maxEvaluations;
     private final List<NDArray> oldDirections = new ArrayList<>();
     private final List<NDArray> oldSteps = new ArrayList<>();
     private final List<Double> rho = new ArrayList<>();
-    private NDArray direction;
+    private NDArray gradient;
     private NDArray previousGradient;
-    private double stepLength;
+    private NDArray lastStep;
+    private double loss;
+    private LossTerms losses;
     private double hessianDiagonal = 1;
     private int iterations;
+    private int evaluations;
+    private boolean converged;
 
-    Lbfgs(NDManager stage) {
+    Lbfgs(NDManager stage, int maxIterations) {
         this.stage = stage;
+        this.maxEvaluations = maxIterations * 5 / 4;
     }
 
-    private record Point(double loss, NDArray gradient, double gtd) {
+    /** A point the line search evaluated: its loss, gradient, slope along the projected path, and terms. */
+    private record Point(double loss, NDArray gradient, double gtd, LossTerms terms) {
     }
 
     @Override
     public NDArray step(NDArray x, Evaluator evaluator) {
+        if (converged) {
+            return null;
+        }
         try (NDManager step = stage.newSubManager()) {
             x.tempAttach(step);
-            Point start = evaluate(x, 0, null, step, evaluator);
-            NDArray g = start.gradient();
-            if (maxAbs(g) <= TOLERANCE_GRAD) {
-                return null;
+            if (gradient == null) {
+                Point start = evaluate(x, 0, null, step, evaluator);
+                accept(start);
+                if (maxAbs(gradient) <= TOLERANCE_GRAD) {
+                    converged = true;
+                    return null;
+                }
             }
             iterations++;
-            NDArray d = iterations == 1 ? g.neg() : twoLoopDirection(g);
-            replacePreviousGradient(g);
-            double t = iterations == 1 ? Math.min(1.0, 1.0 / sumAbs(g)) * LEARNING_RATE : LEARNING_RATE;
-            double gtd = dot(g, d);
+            NDArray d = iterations == 1 ? gradient.neg() : twoLoopDirection();
+            // made from the stage's gradient, the direction would otherwise outlive the iteration
+            d.attach(step);
+            replacePreviousGradient();
+            d = dropBlocked(x, d);
+            double t = iterations == 1 ? Math.min(1.0, 1.0 / sumAbs(gradient)) * LEARNING_RATE : LEARNING_RATE;
+            double gtd = dot(gradient, d);
             if (gtd > -TOLERANCE_CHANGE) {
-                d.close();
+                // not a descent direction: torch stops here without moving
+                converged = true;
                 return null;
             }
-            t = strongWolfe(evaluator, x, t, d, start.loss(), g, gtd, step);
-            NDArray next;
-            try (NDArray move = d.mul((float) t); NDArray moved = x.add(move)) {
-                next = moved.clip(0, 1);
-            }
+            double previousLoss = loss;
+            Point start = new Point(loss, gradient, gtd, losses);
+            Accepted accepted = strongWolfe(evaluator, x, t, d, start, step);
+            NDArray next = project(x, accepted.t(), d);
             next.attach(stage);
-            d.attach(stage);
-            if (direction != null) {
-                direction.close();
+            if (lastStep != null) {
+                lastStep.close();
             }
-            direction = d;
-            stepLength = t;
+            lastStep = next.sub(x);
+            lastStep.attach(stage);
+            if (accepted.point() != start) {
+                accept(accepted.point());
+            }
+            // torch's stopping rules, checked after the iteration: evaluation budget, optimality, lack of progress
+            converged = evaluations >= maxEvaluations || maxAbs(gradient) <= TOLERANCE_GRAD
+                    || maxAbs(lastStep) <= TOLERANCE_CHANGE || Math.abs(loss - previousLoss) < TOLERANCE_CHANGE;
             return next;
         }
     }
 
-    /** Updates the history with the last step and returns −H·g by the two-loop recursion. */
-    private NDArray twoLoopDirection(NDArray g) {
-        NDArray y = g.sub(previousGradient);
-        NDArray s = direction.mul((float) stepLength);
+    @Override
+    public LossTerms losses() {
+        return losses;
+    }
+
+    /** Makes {@code point} the current one: its gradient and terms move to the stage, the old ones are freed. */
+    private void accept(Point point) {
+        NDArray oldGradient = gradient;
+        LossTerms oldLosses = losses;
+        point.gradient().attach(stage);
+        point.terms().array().attach(stage);
+        gradient = point.gradient();
+        loss = point.loss();
+        losses = point.terms();
+        if (oldGradient != null && oldGradient != previousGradient) {
+            oldGradient.close();
+        }
+        if (oldLosses != null) {
+            oldLosses.array().close();
+        }
+    }
+
+    /** Updates the history with the last step taken and returns −H·g by the two-loop recursion. */
+    private NDArray twoLoopDirection() {
+        NDArray y = gradient.sub(previousGradient);
+        NDArray s = lastStep.duplicate();
         double ys = dot(y, s);
         if (ys > 1e-10) {
             if (oldDirections.size() == HISTORY) {
@@ -99,7 +151,7 @@ final class Lbfgs implements Optimizer {
         }
         int n = oldDirections.size();
         double[] alpha = new double[n];
-        NDArray q = g.neg();
+        NDArray q = gradient.neg();
         for (int i = n - 1; i >= 0; i--) {
             alpha[i] = dot(oldSteps.get(i), q) * rho.get(i);
             try (NDArray scaled = oldDirections.get(i).mul((float) alpha[i])) {
@@ -116,21 +168,49 @@ final class Lbfgs implements Optimizer {
         return r;
     }
 
-    private void replacePreviousGradient(NDArray g) {
-        if (previousGradient != null) {
+    private void replacePreviousGradient() {
+        if (previousGradient != null && previousGradient != gradient) {
             previousGradient.close();
         }
-        previousGradient = g.duplicate();
-        previousGradient.attach(stage);
+        // the current gradient is replaced, never changed in place, when the next point is accepted
+        previousGradient = gradient;
     }
 
-    /** torch's {@code _strong_wolfe}; returns the accepted step length. */
-    private double strongWolfe(Evaluator evaluator, NDArray x, double t0, NDArray d, double f, NDArray g, double gtd, NDManager step) {
+    /** The direction without the components that would leave the box where x already lies on its bound. */
+    private static NDArray dropBlocked(NDArray x, NDArray d) {
+        try (NDArray atLow = x.lte(0f); NDArray down = d.lt(0f); NDArray atHigh = x.gte(1f); NDArray up = d.gt(0f);
+                NDArray blockedLow = atLow.logicalAnd(down); NDArray blockedHigh = atHigh.logicalAnd(up);
+                NDArray blocked = blockedLow.logicalOr(blockedHigh); NDArray free = blocked.logicalNot();
+                NDArray mask = free.toType(DataType.FLOAT32, false)) {
+            NDArray kept = d.mul(mask);
+            d.close();
+            return kept;
+        }
+    }
+
+    /** {@code P(x + t·d)}, the point the projected path reaches at t. */
+    private static NDArray project(NDArray x, double t, NDArray d) {
+        try (NDArray move = d.mul((float) t); NDArray moved = x.add(move)) {
+            return moved.clip(0, 1);
+        }
+    }
+
+    private record Accepted(double t, Point point) {
+    }
+
+    /**
+     * torch's {@code _strong_wolfe} on φ(t) = f(P(x + t·d)), whose slope at t is the gradient
+     * there dotted with d on the coordinates still inside the box. Returns the accepted step and
+     * the evaluated point it reaches.
+     */
+    private Accepted strongWolfe(Evaluator evaluator, NDArray x, double t0, NDArray d, Point start, NDManager step) {
+        double f = start.loss();
+        double gtd = start.gtd();
         double t = t0;
         double dNorm = maxAbs(d);
         Point next = evaluate(x, t, d, step, evaluator);
         double tPrev = 0;
-        Point prev = new Point(f, g, gtd);
+        Point prev = start;
         boolean done = false;
         int lsIter = 0;
         double[] bracket = null;
@@ -163,10 +243,13 @@ final class Lbfgs implements Optimizer {
         }
         if (lsIter == MAX_LINE_SEARCH) {
             bracket = new double[] {0, t};
-            at = new Point[] {new Point(f, g, gtd), next};
+            at = new Point[] {start, next};
+        }
+        if (bracket.length == 1) {
+            return new Accepted(bracket[0], at[0]);
         }
         boolean insufficientProgress = false;
-        int low = at[0].loss() <= at[at.length - 1].loss() ? 0 : 1;
+        int low = at[0].loss() <= at[1].loss() ? 0 : 1;
         int high = 1 - low;
         while (!done && lsIter < MAX_LINE_SEARCH) {
             if (Math.abs(bracket[1] - bracket[0]) * dNorm < TOLERANCE_CHANGE) {
@@ -204,7 +287,7 @@ final class Lbfgs implements Optimizer {
                 at[low] = next;
             }
         }
-        return bracket[low];
+        return new Accepted(bracket[low], at[low]);
     }
 
     /**
@@ -224,20 +307,32 @@ final class Lbfgs implements Optimizer {
         return (lo + hi) / 2;
     }
 
-    /** Evaluates at x + t·d (at x when d is null); the gradient is kept in {@code step}, the rest freed at once. */
-    private static Point evaluate(NDArray x, double t, NDArray d, NDManager step, Evaluator evaluator) {
+    /**
+     * Evaluates at {@code P(x + t·d)} (at x when d is null); the gradient and terms are kept in
+     * {@code step}, the rest freed at once.
+     */
+    private Point evaluate(NDArray x, double t, NDArray d, NDManager step, Evaluator evaluator) {
+        evaluations++;
         try (NDManager scope = step.newSubManager()) {
             NDArray point = x;
             if (d != null) {
-                try (NDArray move = d.mul((float) t)) {
-                    point = x.add(move);
-                }
+                point = project(x, t, d);
                 point.attach(scope);
             }
             Evaluation evaluation = evaluator.evaluate(point, scope);
             NDArray gradient = evaluation.gradient();
             gradient.attach(step);
-            return new Point(evaluation.losses().total(), gradient, d == null ? 0 : dot(gradient, d));
+            evaluation.losses().array().attach(step);
+            double gtd = 0;
+            if (d != null) {
+                // the path's slope: coordinates held at a bound do not move with t
+                try (NDArray moved = d.mul((float) t).addi(x); NDArray above = moved.gt(0f); NDArray below = moved.lt(1f);
+                        NDArray inside = above.logicalAnd(below); NDArray mask = inside.toType(DataType.FLOAT32, false);
+                        NDArray slope = d.mul(mask)) {
+                    gtd = dot(gradient, slope);
+                }
+            }
+            return new Point(evaluation.losses().total(), gradient, gtd, evaluation.losses());
         }
     }
 

@@ -1,36 +1,40 @@
 package dev.pastiche.transfer;
 
+import dev.pastiche.perception.LossTerms;
 import java.util.function.BooleanSupplier;
 
 /**
- * Turns evaluations into {@link TransferProgress} for the listener, weighting each stage by its
- * pixels (a stage's cost grows with them), and stops the run on cancellation or at the deadline.
+ * Turns iterations into {@link TransferProgress} for the listener, weighting each stage by its
+ * pixels times its iterations (a stage's cost grows with both), publishing no more often than the
+ * listener asks, and stops the run on cancellation or at the deadline.
  */
-final class ProgressTracker implements Evaluator.Observer {
+final class ProgressTracker {
 
     private final TransferListener listener;
     private final BooleanSupplier cancelled;
     private final long startNanos;
     private final long deadlineNanos;
     private final long deadlineSeconds;
-    private final long[] stageWork;
-    private final long totalWork;
-    private final int iterations;
+    private final double[] stageWork;
+    private final int[] stageIterations;
+    private final double totalWork;
     private int stage;
-    private long workBefore;
+    private double workBefore;
+    private long lastPublished;
     private TransferProgress latest;
 
-    ProgressTracker(TransferListener listener, BooleanSupplier cancelled, long deadlineSeconds, long[] stagePixels, int iterations) {
+    ProgressTracker(TransferListener listener, BooleanSupplier cancelled, long deadlineSeconds, long[] stagePixels, int[] stageIterations) {
         this.listener = listener;
         this.cancelled = cancelled;
         this.startNanos = System.nanoTime();
         this.deadlineSeconds = deadlineSeconds;
         this.deadlineNanos = deadlineSeconds > 0 ? startNanos + deadlineSeconds * 1_000_000_000L : Long.MAX_VALUE;
-        this.iterations = iterations;
-        this.stageWork = stagePixels.clone();
-        long total = 0;
-        for (long pixels : stagePixels) {
-            total += pixels;
+        this.stageIterations = stageIterations.clone();
+        this.stageWork = new double[stagePixels.length];
+        double total = 0;
+        for (int k = 0; k < stagePixels.length; k++) {
+            stageWork[k] = (double) stagePixels[k] * stageIterations[k];
+            total += stageWork[k];
         }
         this.totalWork = total;
     }
@@ -43,9 +47,8 @@ final class ProgressTracker implements Evaluator.Observer {
         stage = index;
     }
 
-    /** Checked before every evaluation, so a cancelled run stops within one iteration. */
-    @Override
-    public void beforeEvaluation() {
+    /** Checked before every evaluation, so a cancelled run stops within one evaluation. */
+    void beforeEvaluation() {
         if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
             throw new TransferCancelledException();
         }
@@ -54,16 +57,26 @@ final class ProgressTracker implements Evaluator.Observer {
         }
     }
 
-    @Override
-    public void afterEvaluation(int evaluations, Losses losses) {
-        int done = Math.min(evaluations, iterations);
-        double fraction = (workBefore + (double) stageWork[stage] * done / iterations) / totalWork;
-        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+    /**
+     * After an iteration: publishes it when the listener's interval has passed or {@code force}
+     * (a preview, the end of a stage); only then are the losses read back.
+     */
+    void iteration(int iteration, int evaluations, LossTerms losses, boolean force) {
+        long now = System.nanoTime();
+        long interval = listener.progressIntervalNanos();
+        if (!force && (interval == Long.MAX_VALUE || (latest != null && now - lastPublished < interval))) {
+            return;
+        }
+        double fraction = Math.min(1.0, (workBefore + stageWork[stage] * iteration / stageIterations[stage]) / totalWork);
+        double elapsed = (now - startNanos) / 1e9;
         Double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : null;
-        latest = new TransferProgress(stage + 1, stageWork.length, done, iterations, fraction, losses, eta);
+        latest = new TransferProgress(stage + 1, stageWork.length, iteration, stageIterations[stage], evaluations, fraction,
+                losses.read(), eta);
+        lastPublished = now;
         listener.progress(latest);
     }
 
+    /** The last progress published. */
     TransferProgress latest() {
         return latest;
     }

@@ -1,28 +1,18 @@
 package dev.pastiche.transfer;
 
-import java.util.List;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.pastiche.perception.LossWeights;
+import dev.pastiche.perception.ObjectiveLayers;
 
 /**
- * Options with every default filled in and the seed chosen: what a run used, enough to repeat it.
- *
- * @param styleWeights one per style, normalised to sum to 1
- * @param deadlineSeconds 0 for none
+ * Options with every default filled in and the seed chosen: what a run uses, enough to repeat it.
+ * Stored with the job and read back by the worker, never resolved twice; in JSON the groups are
+ * flattened into API.md's one options object.
  */
-public record ResolvedOptions(int size, int iterations, OptimizerType optimizer, double learningRate,
-        double contentWeight, double styleWeight, double tvWeight, List<Double> styleWeights, double styleScale,
-        InitMode init, long seed, boolean preserveColors, int scales, int minSize, String contentLayer,
-        List<String> styleLayers, int previewEvery, long deadlineSeconds, boolean downscaleToFit) {
+public record ResolvedOptions(@JsonUnwrapped Schedule schedule, @JsonUnwrapped Optimisation optimisation,
+        @JsonUnwrapped ObjectiveLayers layers, @JsonUnwrapped LossWeights weights, @JsonUnwrapped Output output) {
 
-    ResolvedOptions withSize(int newSize) {
-        return new ResolvedOptions(newSize, iterations, optimizer, learningRate, contentWeight, styleWeight, tvWeight,
-                styleWeights, styleScale, init, seed, preserveColors, scales, Math.min(minSize, newSize), contentLayer,
-                styleLayers, previewEvery, deadlineSeconds, downscaleToFit);
-    }
-
-    /** The same run as options a user could send: resolving them again gives back these. */
-    public TransferOptions toOptions() {
-        return new TransferOptions(size, iterations, optimizer, learningRate, contentWeight, styleWeight, tvWeight, styleWeights,
-                styleScale, init, seed, preserveColors, scales, minSize, contentLayer, styleLayers, previewEvery,
-                deadlineSeconds == 0 ? null : deadlineSeconds, downscaleToFit);
+    ResolvedOptions withSize(int size) {
+        return new ResolvedOptions(schedule.withSize(size), optimisation, layers, weights, output);
     }
 }

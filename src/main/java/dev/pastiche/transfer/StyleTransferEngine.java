@@ -9,9 +9,9 @@ import dev.pastiche.image.ImageOps;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.FeatureExtractor;
 import dev.pastiche.perception.ImageTensors;
-import dev.pastiche.perception.ModelInfo;
+import dev.pastiche.perception.Losses;
 import dev.pastiche.perception.PerceptionModel;
-import dev.pastiche.vgg.VggVariant;
+import dev.pastiche.perception.StyleObjective;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
@@ -19,21 +19,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.springframework.stereotype.Component;
 
 /**
  * Neural style transfer (Gatys, Ecker &amp; Bethge, "Image Style Transfer Using Convolutional Neural
- * Networks", CVPR 2016) on the frozen extractor: optimises the image against content, Gram-style
- * and TV losses, coarse to fine over {@code scales} stages. One run at a time per process, because
- * PyTorch allows one gradient collector per JVM; scoring may run beside it.
+ * Networks", CVPR 2016) over perception's objective: coarse to fine over {@code scales} stages,
+ * each stage starting from the upsampled result of the one before. One run at a time per
+ * process, because PyTorch allows one gradient collector per JVM; scoring may run beside it.
  */
 @Component
 public class StyleTransferEngine {
 
     /** Changes whenever the same inputs, options and weights could give a different image. */
-    public static final String VERSION = "pastiche-transfer/1";
+    public static final String VERSION = "pastiche-transfer/2";
 
     private final PerceptionModel model;
     private final TransferProperties properties;
@@ -52,19 +53,15 @@ public class StyleTransferEngine {
      * weights, the device and PyTorch version. Recorded with every finished job.
      */
     public Map<String, Object> environment() {
-        ModelInfo info = model.info();
         Map<String, Object> environment = new LinkedHashMap<>();
         environment.put("engine", VERSION);
-        environment.put("variant", info.variant().id());
-        environment.put("weights", info.weights());
-        environment.put("device", info.device());
-        environment.put("pytorch", ai.djl.engine.Engine.getEngine("PyTorch").getVersion());
+        environment.putAll(model.environment());
         return environment;
     }
 
     /** Validates options and fills in their defaults, without running anything. */
     public ResolvedOptions resolve(TransferOptions options, int styleCount) {
-        return options.resolve(styleCount, properties, model.variant(), model.contentLayer(), model.styleLayers());
+        return options.resolve(styleCount, properties, model.properties());
     }
 
     /**
@@ -80,7 +77,7 @@ public class StyleTransferEngine {
         ResolvedOptions admitted = options;
         if (need > budget) {
             int low = TransferOptions.SMALLEST_SIZE - 1;
-            int high = options.size();
+            int high = options.schedule().size();
             while (high - low > 1) {
                 int mid = (low + high) >>> 1;
                 if (peakBytes(options.withSize(mid), contentWidth, contentHeight) <= budget) {
@@ -89,8 +86,8 @@ public class StyleTransferEngine {
                     high = mid;
                 }
             }
-            if (!options.downscaleToFit() || low < TransferOptions.SMALLEST_SIZE) {
-                throw new TransferTooLargeException(need, budget, options.size(), Math.max(low, 0));
+            if (!options.schedule().downscaleToFit() || low < TransferOptions.SMALLEST_SIZE) {
+                throw new TransferTooLargeException(need, budget, options.schedule().size(), Math.max(low, 0));
             }
             admitted = options.withSize(low);
         }
@@ -100,17 +97,13 @@ public class StyleTransferEngine {
 
     /** The largest stage's estimate. */
     public long peakBytes(ResolvedOptions options, int contentWidth, int contentHeight) {
-        long peak = 0;
-        for (int side : Scales.longestSides(options.size(), options.scales(), options.minSize())) {
-            int[] dims = Scales.dimensions(contentWidth, contentHeight, side);
-            peak = Math.max(peak, MemoryEstimate.bytes(model.variant(), dims[0], dims[1], options));
-        }
-        return peak;
+        return MemoryEstimate.peakBytes(model, options, contentWidth, contentHeight);
     }
 
     private void checkStagesLargeEnough(ResolvedOptions options, int contentWidth, int contentHeight) {
-        int need = minimumSide(options);
-        int side = Scales.longestSides(options.size(), options.scales(), options.minSize()).get(0);
+        int need = StyleObjective.smallestSide(model, options.layers());
+        Schedule schedule = options.schedule();
+        int side = Scales.longestSides(schedule.size(), schedule.scales(), schedule.minSize()).get(0);
         int[] dims = Scales.dimensions(contentWidth, contentHeight, side);
         if (Math.min(dims[0], dims[1]) < need) {
             throw new InvalidOptionsException(List.of(new InvalidOptionsException.FieldError("size",
@@ -119,25 +112,16 @@ public class StyleTransferEngine {
         }
     }
 
-    private int minimumSide(ResolvedOptions options) {
-        VggVariant variant = model.variant();
-        int need = variant.minInputSide(options.contentLayer());
-        for (String layer : options.styleLayers()) {
-            need = Math.max(need, variant.minInputSide(layer));
-        }
-        return need;
-    }
-
     /**
-     * Runs a style transfer to the end; blocks while another run holds the engine.
+     * Runs a style transfer to the end, after admitting it against this node's memory budget;
+     * blocks while another run holds the engine.
      *
      * @param cancelled polled before every evaluation
      * @throws TransferCancelledException when {@code cancelled} turned true (or the thread was interrupted)
      * @throws TransferDeadlineException when {@code deadlineSeconds} passed
      */
     public TransferResult run(TransferRequest request, TransferListener listener, BooleanSupplier cancelled) {
-        ResolvedOptions options = admit(resolve(request.options(), request.styles().size()),
-                request.content().width(), request.content().height());
+        ResolvedOptions options = admit(request.options(), request.content().width(), request.content().height());
         FeatureExtractor extractor = model.extractor();
         try {
             running.lockInterruptibly();
@@ -155,63 +139,98 @@ public class StyleTransferEngine {
     private TransferResult optimise(FeatureExtractor extractor, TransferRequest request, ResolvedOptions options,
             TransferListener listener, BooleanSupplier cancelled) {
         RgbImage content = request.content();
-        List<Integer> sides = Scales.longestSides(options.size(), options.scales(), options.minSize());
+        Schedule schedule = options.schedule();
+        Optimisation optimisation = options.optimisation();
+        List<Integer> sides = Scales.longestSides(schedule.size(), schedule.scales(), schedule.minSize());
         long[] stagePixels = new long[sides.size()];
+        int[] stageIterations = new int[sides.size()];
         for (int k = 0; k < sides.size(); k++) {
             int[] dims = Scales.dimensions(content.width(), content.height(), sides.get(k));
             stagePixels[k] = (long) dims[0] * dims[1];
+            stageIterations[k] = schedule.iterationsOf(k, sides.size());
         }
-        ProgressTracker tracker = new ProgressTracker(listener, cancelled, options.deadlineSeconds(), stagePixels, options.iterations());
-        int minimum = minimumSide(options);
+        ProgressTracker tracker = new ProgressTracker(listener, cancelled, schedule.deadlineSeconds(), stagePixels, stageIterations);
+        int minimum = StyleObjective.smallestSide(model, options.layers());
         try (NDManager job = extractor.newScope()) {
             NDArray x = null;
-            RgbImage stageContent = null;
+            Adam adam = null;
+            RgbImage image = null;
             Losses losses = null;
+            int iterations = 0;
             int evaluations = 0;
             for (int k = 0; k < sides.size(); k++) {
+                boolean last = k == sides.size() - 1;
                 int[] dims = Scales.dimensions(content.width(), content.height(), sides.get(k));
-                stageContent = ImageOps.resize(content, dims[0], dims[1]);
-                int styleSide = Math.max(minimum, (int) Math.round(sides.get(k) * options.styleScale()));
-                List<RgbImage> styles = new ArrayList<>();
-                for (RgbImage style : request.styles()) {
-                    int[] styleDims = Scales.dimensions(style.width(), style.height(), styleSide);
-                    styles.add(ImageOps.resize(style, Math.max(styleDims[0], minimum), Math.max(styleDims[1], minimum)));
-                }
+                RgbImage stageContent = ImageOps.resize(content, dims[0], dims[1]);
+                List<RgbImage> styles = stageStyles(request.styles(), sides.get(k), schedule.styleScale(), minimum);
                 tracker.startStage(k);
                 try (NDManager stage = job.newSubManager();
-                        Objective objective = Objective.create(extractor, stage, stageContent, styles, options)) {
-                    NDArray current = x == null ? initial(stage, stageContent, request.styles().get(0), options) : upsample(x, dims, stage);
+                        StyleObjective objective = StyleObjective.create(extractor, stage, stageContent, styles, options.layers(),
+                                options.weights())) {
+                    NDArray current = x == null ? initial(stage, stageContent, request.styles().get(0), optimisation) : upsample(x, dims, stage);
                     if (x != null) {
                         x.close();
                     }
+                    Optimizer optimizer;
+                    if (optimisation.optimizer() == OptimizerType.ADAM) {
+                        adam = adam == null ? new Adam(stage, optimisation.learningRate()) : adam.resized(stage, dims[0], dims[1]);
+                        optimizer = adam;
+                    } else {
+                        optimizer = new Lbfgs(stage, stageIterations[k]);
+                    }
+                    ImageAverage average = optimisation.averageDecay() > 0 ? new ImageAverage(stage, current, optimisation.averageDecay()) : null;
                     Evaluator evaluator = new Evaluator(objective, timed(tracker));
-                    Optimizer optimizer = options.optimizer() == OptimizerType.ADAM ? new Adam(stage, options.learningRate()) : new Lbfgs(stage);
-                    int previews = 0;
-                    while (evaluator.evaluations() < options.iterations()) {
+                    int done = 0;
+                    while (done < stageIterations[k]) {
                         NDArray next = optimizer.step(current, evaluator);
                         if (next == null) {
                             break;
                         }
                         current.close();
                         current = next;
-                        if (evaluator.evaluations() / options.previewEvery() > previews) {
-                            previews = evaluator.evaluations() / options.previewEvery();
-                            listener.preview(finish(current, stageContent, options), tracker.latest());
+                        done++;
+                        if (average != null) {
+                            average.update(current);
+                        }
+                        boolean preview = done % options.output().previewEvery() == 0;
+                        tracker.iteration(done, evaluations + evaluator.evaluations(), optimizer.losses(),
+                                preview || done == stageIterations[k]);
+                        if (preview) {
+                            listener.preview(deliverable(current, average, stageContent, options, stage), tracker.latest());
                         }
                     }
+                    iterations += done;
                     evaluations += evaluator.evaluations();
-                    if (k == sides.size() - 1) {
-                        try (NDManager scope = stage.newSubManager()) {
-                            losses = objective.losses(current, scope);
+                    if (done > 0 && done < stageIterations[k]) {
+                        // stopped early (converged): the stage's last iterate is still reported
+                        tracker.iteration(done, evaluations, optimizer.losses(), true);
+                    }
+                    if (last) {
+                        image = deliverable(current, average, stageContent, options, stage);
+                        // the losses of what is delivered: after colour handling, at 8 bits
+                        losses = objective.losses(image, stage);
+                    } else {
+                        x = average != null ? average.get(job) : current;
+                        x.attach(job);
+                        if (adam != null) {
+                            adam.keepIn(job);
                         }
                     }
-                    current.attach(job);
-                    x = current;
                 }
             }
-            RgbImage image = finish(x, stageContent, options);
-            return new TransferResult(image, image.width(), image.height(), losses, options, evaluations);
+            return new TransferResult(image, image.width(), image.height(), losses, options, iterations, evaluations);
         }
+    }
+
+    /** The styles for a stage: their longest side {@code styleScale} times the stage's, never below what the layers need. */
+    private static List<RgbImage> stageStyles(List<RgbImage> styles, int side, double styleScale, int minimum) {
+        int styleSide = Math.max(minimum, (int) Math.round(side * styleScale));
+        List<RgbImage> resized = new ArrayList<>();
+        for (RgbImage style : styles) {
+            int[] styleDims = Scales.dimensions(style.width(), style.height(), styleSide);
+            resized.add(ImageOps.resize(style, Math.max(styleDims[0], minimum), Math.max(styleDims[1], minimum)));
+        }
+        return resized;
     }
 
     private Evaluator.Observer timed(ProgressTracker tracker) {
@@ -225,22 +244,21 @@ public class StyleTransferEngine {
             }
 
             @Override
-            public void afterEvaluation(int evaluations, Losses losses) {
-                evaluationTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-                tracker.afterEvaluation(evaluations, losses);
+            public void afterEvaluation() {
+                evaluationTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             }
         };
     }
 
     /** The first stage's starting image: the content, seeded uniform noise, or the first style stretched to the stage. */
-    private static NDArray initial(NDManager stage, RgbImage stageContent, RgbImage firstStyle, ResolvedOptions options) {
+    private static NDArray initial(NDManager stage, RgbImage stageContent, RgbImage firstStyle, Optimisation optimisation) {
         int w = stageContent.width();
         int h = stageContent.height();
-        return switch (options.init()) {
+        return switch (optimisation.init()) {
             case CONTENT -> ImageTensors.batch(stage, stageContent);
             case STYLE -> ImageTensors.batch(stage, ImageOps.resize(firstStyle, w, h));
             case NOISE -> {
-                Random random = new Random(options.seed());
+                Random random = new Random(optimisation.seed());
                 float[] values = new float[3 * w * h];
                 for (int i = 0; i < values.length; i++) {
                     values[i] = random.nextFloat();
@@ -261,8 +279,17 @@ public class StyleTransferEngine {
         }
     }
 
-    private static RgbImage finish(NDArray x, RgbImage stageContent, ResolvedOptions options) {
-        RgbImage image = ImageTensors.toImage(x);
-        return options.preserveColors() ? ColorPreservation.apply(image, stageContent) : image;
+    /** The image as it would be delivered now: the average if one is kept, with colour handling. */
+    private static RgbImage deliverable(NDArray current, ImageAverage average, RgbImage stageContent, ResolvedOptions options,
+            NDManager stage) {
+        RgbImage image;
+        if (average == null) {
+            image = ImageTensors.toImage(current);
+        } else {
+            try (NDManager scope = stage.newSubManager()) {
+                image = ImageTensors.toImage(average.get(scope));
+            }
+        }
+        return options.output().preserveColors() ? ColorPreservation.apply(image, stageContent) : image;
     }
 }

@@ -5,14 +5,26 @@ import dev.pastiche.image.RgbImage;
 /** Receives a run's progress; called on the optimising thread, so implementations must be quick. */
 public interface TransferListener {
 
-    /** After every objective evaluation. */
+    /**
+     * After an iteration, at most every {@link #progressIntervalNanos()} (and at the end of every
+     * stage): reading the losses back from the device is what it costs.
+     */
     default void progress(TransferProgress progress) {
     }
 
-    /** Every {@code previewEvery} iterations, with the current image (colours preserved if asked). */
+    /** Every {@code previewEvery} iterations, with the image as it would be delivered now. */
     default void preview(RgbImage image, TransferProgress progress) {
     }
 
+    /** The least time between two progress calls; 0 for every iteration. */
+    default long progressIntervalNanos() {
+        return 0;
+    }
+
     TransferListener NONE = new TransferListener() {
+        @Override
+        public long progressIntervalNanos() {
+            return Long.MAX_VALUE;
+        }
     };
 }

@@ -1,22 +1,32 @@
 package dev.pastiche.transfer;
 
-import dev.pastiche.vgg.UnknownLayerException;
-import dev.pastiche.vgg.VggVariant;
+import dev.pastiche.perception.LossWeights;
+import dev.pastiche.perception.ObjectiveLayers;
+import dev.pastiche.perception.ModelProperties;
+import dev.pastiche.perception.Pooling;
+import dev.pastiche.perception.StyleLoss;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The options of API.md as a user gives them: any field may be null and then takes its default.
- * {@link #resolve} validates them all at once and fills the defaults in.
+ * {@link #resolve} validates them all at once, fills the defaults in and groups them.
  */
-public record TransferOptions(Integer size, Integer iterations, OptimizerType optimizer, Double learningRate,
-        Double contentWeight, Double styleWeight, Double tvWeight, List<Double> styleWeights, Double styleScale,
-        InitMode init, Long seed, Boolean preserveColors, Integer scales, Integer minSize, String contentLayer,
-        List<String> styleLayers, Integer previewEvery, Long deadlineSeconds, Boolean downscaleToFit) {
+public record TransferOptions(Integer size, Integer iterations, Integer initialIterations, OptimizerType optimizer,
+        Double learningRate, Double averageDecay, Double contentWeight, Double styleWeight, Double tvWeight,
+        List<Double> styleWeights, List<Double> styleLayerWeights, Double styleScale, InitMode init, Long seed,
+        Boolean preserveColors, Integer scales, Integer minSize, String contentLayer, List<String> styleLayers,
+        StyleLoss styleLoss, Pooling pooling, Integer previewEvery, Long deadlineSeconds, Boolean downscaleToFit) {
 
     static final int DEFAULT_SIZE = 512;
     static final int DEFAULT_ITERATIONS = 300;
+    /**
+     * Stages before the last run this fraction of {@code iterations} by default: their job is a
+     * good start for the full-size stage, which a tenth of the iterations already gives (the
+     * time-to-loss measurements in docs/benchmarks.md).
+     */
+    static final double DEFAULT_INITIAL_FRACTION = 0.1;
     static final double DEFAULT_LEARNING_RATE = 0.02;
     static final double DEFAULT_STYLE_WEIGHT = 1e6;
     static final int DEFAULT_MIN_SIZE = 128;
@@ -25,29 +35,31 @@ public record TransferOptions(Integer size, Integer iterations, OptimizerType op
     static final int SMALLEST_SIZE = 32;
     static final int MAX_SCALES = 10;
 
-    public static Builder builder() {
-        return new Builder();
-    }
-
+    /** No option given: every default. */
     public static TransferOptions defaults() {
-        return builder().build();
+        return new TransferOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null);
     }
 
     /**
-     * @param defaultContentLayer the model's content layer, used when none is given
-     * @param defaultStyleLayers the model's style layers, used when none are given
+     * @param model the network, whose layers the layer options name and whose default layers they take
      * @throws InvalidOptionsException listing every invalid field
      */
-    public ResolvedOptions resolve(int styleCount, TransferProperties limits, VggVariant variant, String defaultContentLayer,
-            List<String> defaultStyleLayers) {
+    public ResolvedOptions resolve(int styleCount, TransferProperties limits, ModelProperties model) {
         List<InvalidOptionsException.FieldError> errors = new ArrayList<>();
         int resolvedSize = orDefault(size, DEFAULT_SIZE);
         range(errors, "size", resolvedSize, SMALLEST_SIZE, limits.maxSize());
         int resolvedIterations = orDefault(iterations, DEFAULT_ITERATIONS);
         range(errors, "iterations", resolvedIterations, 1, limits.maxIterations());
+        int initial = orDefault(initialIterations, Math.max(1, (int) Math.round(resolvedIterations * DEFAULT_INITIAL_FRACTION)));
+        range(errors, "initialIterations", initial, 1, limits.maxIterations());
         double rate = orDefault(learningRate, DEFAULT_LEARNING_RATE);
         if (!(rate > 0 && rate <= 10)) {
             errors.add(new InvalidOptionsException.FieldError("learningRate", "must be in (0, 10], got " + rate));
+        }
+        double decay = orDefault(averageDecay, 0.0);
+        if (!(decay >= 0 && decay < 1)) {
+            errors.add(new InvalidOptionsException.FieldError("averageDecay", "must be in [0, 1) (0 = off; 0.9–0.99 is usual), got " + decay));
         }
         double cw = weight(errors, "contentWeight", contentWeight, 1);
         double sw = weight(errors, "styleWeight", styleWeight, DEFAULT_STYLE_WEIGHT);
@@ -68,13 +80,14 @@ public record TransferOptions(Integer size, Integer iterations, OptimizerType op
         if (deadline < 0) {
             errors.add(new InvalidOptionsException.FieldError("deadlineSeconds", "must be positive, got " + deadline));
         }
-        String content = contentLayer == null ? defaultContentLayer : contentLayer;
-        layer(errors, "contentLayer", variant, content);
-        List<String> style = styleLayers == null ? defaultStyleLayers : styleLayers;
+        String content = contentLayer == null ? model.contentLayer() : contentLayer;
+        layer(errors, "contentLayer", model, content);
+        List<String> style = styleLayers == null ? model.styleLayers() : styleLayers;
         if (style.isEmpty()) {
             errors.add(new InvalidOptionsException.FieldError("styleLayers", "must name at least one layer"));
         }
-        style.forEach(l -> layer(errors, "styleLayers", variant, l));
+        style.forEach(l -> layer(errors, "styleLayers", model, l));
+        List<Double> layerWeights = styleLayerWeights(errors, style.size());
         if (styleCount < 1 || styleCount > limits.maxStyles()) {
             errors.add(new InvalidOptionsException.FieldError("style", "send 1 to " + limits.maxStyles() + " style images, got " + styleCount));
         }
@@ -83,10 +96,30 @@ public record TransferOptions(Integer size, Integer iterations, OptimizerType op
         }
         // a seed in JavaScript's safe-integer range survives every JSON client unchanged
         long resolvedSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong(1L << 53);
-        return new ResolvedOptions(resolvedSize, resolvedIterations, optimizer == null ? OptimizerType.LBFGS : optimizer, rate,
-                cw, sw, tw, blend, scale, init == null ? InitMode.CONTENT : init, resolvedSeed,
-                Boolean.TRUE.equals(preserveColors), stages, smallest, content, List.copyOf(style), previews, deadline,
-                Boolean.TRUE.equals(downscaleToFit));
+        return new ResolvedOptions(
+                new Schedule(resolvedSize, stages, smallest, resolvedIterations, initial, scale, deadline, Boolean.TRUE.equals(downscaleToFit)),
+                new Optimisation(orDefault(optimizer, OptimizerType.LBFGS), rate, decay, orDefault(init, InitMode.CONTENT), resolvedSeed),
+                new ObjectiveLayers(content, style, orDefault(styleLoss, StyleLoss.GRAM), orDefault(pooling, Pooling.MAX)),
+                new LossWeights(cw, sw, tw, blend, layerWeights),
+                new Output(Boolean.TRUE.equals(preserveColors), previews));
+    }
+
+    private List<Double> styleLayerWeights(List<InvalidOptionsException.FieldError> errors, int layers) {
+        if (styleLayerWeights == null) {
+            return java.util.Collections.nCopies(layers, 1.0);
+        }
+        if (styleLayerWeights.size() != layers) {
+            errors.add(new InvalidOptionsException.FieldError("styleLayerWeights", "give one weight per style layer: "
+                    + layers + " layers but " + styleLayerWeights.size() + " weights"));
+            return List.of();
+        }
+        for (Double w : styleLayerWeights) {
+            if (w == null || !Double.isFinite(w) || w < 0 || w > 1e12) {
+                errors.add(new InvalidOptionsException.FieldError("styleLayerWeights", "weights must be finite, ≥ 0 and ≤ 1e12, got " + w));
+                return List.of();
+            }
+        }
+        return List.copyOf(styleLayerWeights);
     }
 
     private List<Double> styleWeights(List<InvalidOptionsException.FieldError> errors, int styleCount) {
@@ -114,11 +147,10 @@ public record TransferOptions(Integer size, Integer iterations, OptimizerType op
         return styleWeights.stream().map(w -> w / total).toList();
     }
 
-    private static void layer(List<InvalidOptionsException.FieldError> errors, String field, VggVariant variant, String name) {
-        try {
-            variant.tapIndex(name);
-        } catch (UnknownLayerException e) {
-            errors.add(new InvalidOptionsException.FieldError(field, e.getMessage()));
+    private static void layer(List<InvalidOptionsException.FieldError> errors, String field, ModelProperties model, String name) {
+        String problem = model.tapProblem(name);
+        if (problem != null) {
+            errors.add(new InvalidOptionsException.FieldError(field, problem));
         }
     }
 
@@ -138,54 +170,5 @@ public record TransferOptions(Integer size, Integer iterations, OptimizerType op
 
     private static <T> T orDefault(T value, T fallback) {
         return value == null ? fallback : value;
-    }
-
-    /** Builds options field by field; unset fields stay null (default). */
-    public static final class Builder {
-        private Integer size;
-        private Integer iterations;
-        private OptimizerType optimizer;
-        private Double learningRate;
-        private Double contentWeight;
-        private Double styleWeight;
-        private Double tvWeight;
-        private List<Double> styleWeights;
-        private Double styleScale;
-        private InitMode init;
-        private Long seed;
-        private Boolean preserveColors;
-        private Integer scales;
-        private Integer minSize;
-        private String contentLayer;
-        private List<String> styleLayers;
-        private Integer previewEvery;
-        private Long deadlineSeconds;
-        private Boolean downscaleToFit;
-
-        public Builder size(int v) { size = v; return this; }
-        public Builder iterations(int v) { iterations = v; return this; }
-        public Builder optimizer(OptimizerType v) { optimizer = v; return this; }
-        public Builder learningRate(double v) { learningRate = v; return this; }
-        public Builder contentWeight(double v) { contentWeight = v; return this; }
-        public Builder styleWeight(double v) { styleWeight = v; return this; }
-        public Builder tvWeight(double v) { tvWeight = v; return this; }
-        public Builder styleWeights(List<Double> v) { styleWeights = v; return this; }
-        public Builder styleScale(double v) { styleScale = v; return this; }
-        public Builder init(InitMode v) { init = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder preserveColors(boolean v) { preserveColors = v; return this; }
-        public Builder scales(int v) { scales = v; return this; }
-        public Builder minSize(int v) { minSize = v; return this; }
-        public Builder contentLayer(String v) { contentLayer = v; return this; }
-        public Builder styleLayers(List<String> v) { styleLayers = v; return this; }
-        public Builder previewEvery(int v) { previewEvery = v; return this; }
-        public Builder deadlineSeconds(long v) { deadlineSeconds = v; return this; }
-        public Builder downscaleToFit(boolean v) { downscaleToFit = v; return this; }
-
-        public TransferOptions build() {
-            return new TransferOptions(size, iterations, optimizer, learningRate, contentWeight, styleWeight, tvWeight,
-                    styleWeights, styleScale, init, seed, preserveColors, scales, minSize, contentLayer, styleLayers,
-                    previewEvery, deadlineSeconds, downscaleToFit);
-        }
     }
 }

@@ -123,12 +123,20 @@ public final class VggFeatures extends AbstractBlock {
         return current;
     }
 
+    /** {@link #forwardTaps(ParameterStore, NDArray, Collection, boolean)} with the network's own max pools. */
+    public Map<String, NDArray> forwardTaps(ParameterStore store, NDArray input, Collection<String> taps) {
+        return forwardTaps(store, input, taps, false);
+    }
+
     /**
      * One forward pass that returns the named post-ReLU taps. It stops at the deepest tap asked for
      * and closes every other activation as soon as the next layer has read it, which halves peak
      * memory at large sizes (ARCHITECTURE.md).
+     *
+     * @param averagePooling replaces every 2×2 max pool by a 2×2 average pool, as Gatys et al. did
+     *     for image synthesis ("Image Style Transfer Using CNNs", §2: "slightly more appealing results")
      */
-    public Map<String, NDArray> forwardTaps(ParameterStore store, NDArray input, Collection<String> taps) {
+    public Map<String, NDArray> forwardTaps(ParameterStore store, NDArray input, Collection<String> taps, boolean averagePooling) {
         TreeMap<Integer, String> wanted = new TreeMap<>();
         for (String tap : taps) {
             wanted.put(variant.tapIndex(tap), tap);
@@ -145,7 +153,10 @@ public final class VggFeatures extends AbstractBlock {
         // the input belongs to the caller and taps to the result: neither may be closed here
         boolean keep = true;
         for (int i = 0; i <= wanted.lastKey(); i++) {
-            NDArray y = layers.get(i).forward(store, new NDList(x), false).singletonOrThrow();
+            NDArray y = averagePooling && variant.featureLayers().get(i).kind() == LayerKind.MAXPOOL
+                    // torch's nn.AvgPool2d(2, 2): floor mode like the max pools it replaces, no padding
+                    ? Pool.avgPool2d(x, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false, true)
+                    : layers.get(i).forward(store, new NDList(x), false).singletonOrThrow();
             if (!keep) {
                 x.close();
             }

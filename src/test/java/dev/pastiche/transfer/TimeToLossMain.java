@@ -59,8 +59,8 @@ public final class TimeToLossMain {
     /** One run; stops once the full-size stage's loss is at or below {@code target}. */
     private static Run run(StyleTransferEngine engine, RgbImage content, RgbImage style, int size, int iterations, int scales,
             OptimizerType optimizer, double target, String name) {
-        TransferOptions options = TransferOptions.builder().size(size).iterations(iterations).scales(scales).optimizer(optimizer)
-                .seed(1).previewEvery(Integer.MAX_VALUE).build();
+        TransferOptions options = OptionsBuilder.options().with("size", size).with("iterations", iterations).with("scales", scales).with("optimizer", optimizer)
+                .with("seed", 1).with("previewEvery", Integer.MAX_VALUE).build();
         List<Point> trace = new ArrayList<>();
         AtomicBoolean reached = new AtomicBoolean();
         long start = System.nanoTime();
@@ -76,7 +76,7 @@ public final class TimeToLossMain {
             }
         };
         try {
-            engine.run(new TransferRequest(content, List.of(style), options), listener, reached::get);
+            engine.run(TransferFixtures.request(engine, content, List.of(style), options), listener, reached::get);
         } catch (TransferCancelledException stoppedAtTarget) {
             // the target was reached: the hook stopped the run there
         }

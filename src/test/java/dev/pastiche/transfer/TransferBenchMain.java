@@ -30,9 +30,9 @@ public final class TransferBenchMain {
                     stamps.add(System.nanoTime());
                 }
             };
-            TransferOptions options = TransferOptions.builder().size(size).iterations(steps + 4).optimizer(OptimizerType.ADAM)
-                    .seed(1).previewEvery(Integer.MAX_VALUE).build();
-            engine.run(new TransferRequest(TestImages.noise(size, size, 1), List.of(TestImages.noise(size, size, 2)), options), clock, () -> false);
+            TransferOptions options = OptionsBuilder.options().with("size", size).with("iterations", steps + 4).with("optimizer", OptimizerType.ADAM)
+                    .with("seed", 1).with("previewEvery", Integer.MAX_VALUE).build();
+            engine.run(TransferFixtures.request(engine, TestImages.noise(size, size, 1), List.of(TestImages.noise(size, size, 2)), options), clock, () -> false);
             List<Double> ms = new ArrayList<>();
             // intervals between evaluations after three warm-up steps
             for (int i = 4; i < stamps.size(); i++) {

@@ -53,6 +53,11 @@ final class TransferFixtures {
         return new StyleTransferEngine(model, limits, new SimpleMeterRegistry());
     }
 
+    /** A request as a job makes it: the options resolved once, by the engine that runs them. */
+    static TransferRequest request(StyleTransferEngine engine, RgbImage content, List<RgbImage> styles, TransferOptions options) {
+        return new TransferRequest(content, styles, engine.resolve(options, styles.size()));
+    }
+
     static RgbImage resource(String name) {
         try (InputStream in = TransferFixtures.class.getResourceAsStream("/reference/" + name)) {
             return new ImageDecoder(new ImageProperties(1 << 20)).decode(in.readAllBytes(), name);

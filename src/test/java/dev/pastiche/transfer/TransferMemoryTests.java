@@ -23,10 +23,12 @@ class TransferMemoryTests {
     static Path dir;
 
     private static PerceptionModel model;
+    private static StyleTransferEngine engine;
 
     @BeforeAll
     static void load() {
         model = TransferFixtures.randomModel(dir);
+        engine = TransferFixtures.engine(model);
     }
 
     @AfterAll
@@ -50,9 +52,9 @@ class TransferMemoryTests {
         int before = model.extractor().liveArrays();
         RgbImage content = TransferFixtures.picture(128, 128, 1);
         RgbImage style = TransferFixtures.picture(128, 128, 2);
-        TransferOptions options = TransferOptions.builder().size(128).iterations(300).optimizer(OptimizerType.ADAM).seed(3)
-                .previewEvery(50).build();
-        TransferFixtures.engine(model).run(new TransferRequest(content, List.of(style), options), probe, () -> false);
+        TransferOptions options = OptionsBuilder.options().with("size", 128).with("iterations", 300).with("optimizer", OptimizerType.ADAM).with("seed", 3)
+                .with("previewEvery", 50).build();
+        engine.run(TransferFixtures.request(engine, content, List.of(style), options), probe, () -> false);
 
         assertThat(arrays).hasSize(300);
         assertThat(arrays.subList(1, 300)).as("live NDArrays at each evaluation").containsOnly(arrays.get(1));
@@ -71,8 +73,8 @@ class TransferMemoryTests {
             }
         };
         int before = model.extractor().liveArrays();
-        TransferOptions options = TransferOptions.builder().size(64).iterations(60).optimizer(OptimizerType.LBFGS).seed(3).build();
-        TransferFixtures.engine(model).run(new TransferRequest(TransferFixtures.picture(64, 64, 1),
+        TransferOptions options = OptionsBuilder.options().with("size", 64).with("iterations", 60).with("optimizer", OptimizerType.LBFGS).with("seed", 3).build();
+        engine.run(TransferFixtures.request(engine, TransferFixtures.picture(64, 64, 1),
                 List.of(TransferFixtures.picture(64, 64, 2)), options), probe, () -> false);
 
         // two history vectors per iteration at most, and each line search's points freed with its step

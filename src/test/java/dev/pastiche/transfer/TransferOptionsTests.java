@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TransferOptionsTests {
 
     private static ResolvedOptions resolve(TransferOptions options, int styles) {
-        return options.resolve(styles, TransferFixtures.LIMITS, VggVariant.VGG19, "block4_conv2", TransferFixtures.STYLE);
+        return options.resolve(styles, TransferFixtures.LIMITS, TransferFixtures.vgg19());
     }
 
     private static List<String> invalidFields(TransferOptions options, int styles) {
@@ -32,35 +32,35 @@ class TransferOptionsTests {
     void defaultsAreTheOnesApiMdDocuments() {
         ResolvedOptions options = resolve(TransferOptions.defaults(), 1);
 
-        assertThat(options.size()).isEqualTo(512);
-        assertThat(options.iterations()).isEqualTo(300);
-        assertThat(options.optimizer()).isEqualTo(OptimizerType.LBFGS);
-        assertThat(options.learningRate()).isEqualTo(0.02);
-        assertThat(options.contentWeight()).isEqualTo(1.0);
-        assertThat(options.styleWeight()).isEqualTo(1e6);
-        assertThat(options.tvWeight()).isEqualTo(0.0);
-        assertThat(options.styleWeights()).containsExactly(1.0);
-        assertThat(options.styleScale()).isEqualTo(1.0);
-        assertThat(options.init()).isEqualTo(InitMode.CONTENT);
-        assertThat(options.preserveColors()).isFalse();
-        assertThat(options.scales()).isEqualTo(1);
-        assertThat(options.minSize()).isEqualTo(128);
-        assertThat(options.contentLayer()).isEqualTo("block4_conv2");
-        assertThat(options.styleLayers()).isEqualTo(TransferFixtures.STYLE);
-        assertThat(options.previewEvery()).isEqualTo(25);
-        assertThat(options.deadlineSeconds()).isZero();
-        assertThat(options.downscaleToFit()).isFalse();
+        assertThat(options.schedule().size()).isEqualTo(512);
+        assertThat(options.schedule().iterations()).isEqualTo(300);
+        assertThat(options.optimisation().optimizer()).isEqualTo(OptimizerType.LBFGS);
+        assertThat(options.optimisation().learningRate()).isEqualTo(0.02);
+        assertThat(options.weights().contentWeight()).isEqualTo(1.0);
+        assertThat(options.weights().styleWeight()).isEqualTo(1e6);
+        assertThat(options.weights().tvWeight()).isEqualTo(0.0);
+        assertThat(options.weights().styleWeights()).containsExactly(1.0);
+        assertThat(options.schedule().styleScale()).isEqualTo(1.0);
+        assertThat(options.optimisation().init()).isEqualTo(InitMode.CONTENT);
+        assertThat(options.output().preserveColors()).isFalse();
+        assertThat(options.schedule().scales()).isEqualTo(1);
+        assertThat(options.schedule().minSize()).isEqualTo(128);
+        assertThat(options.layers().contentLayer()).isEqualTo("block4_conv2");
+        assertThat(options.layers().styleLayers()).isEqualTo(TransferFixtures.STYLE);
+        assertThat(options.output().previewEvery()).isEqualTo(25);
+        assertThat(options.schedule().deadlineSeconds()).isZero();
+        assertThat(options.schedule().downscaleToFit()).isFalse();
     }
 
     @Test
     void aGivenSeedIsKept() {
-        assertThat(resolve(TransferOptions.builder().seed(1234567).build(), 1).seed()).isEqualTo(1234567);
+        assertThat(resolve(OptionsBuilder.options().with("seed", 1234567).build(), 1).optimisation().seed()).isEqualTo(1234567);
     }
 
     @Test
     void withoutASeedOneIsChosenInJavaScriptsSafeIntegerRange() {
-        long first = resolve(TransferOptions.defaults(), 1).seed();
-        long second = resolve(TransferOptions.defaults(), 1).seed();
+        long first = resolve(TransferOptions.defaults(), 1).optimisation().seed();
+        long second = resolve(TransferOptions.defaults(), 1).optimisation().seed();
 
         assertThat(first).isBetween(0L, (1L << 53) - 1);
         assertThat(second).isBetween(0L, (1L << 53) - 1);
@@ -69,60 +69,60 @@ class TransferOptionsTests {
 
     @Test
     void styleWeightsAreNormalisedToSumToOne() {
-        ResolvedOptions options = resolve(TransferOptions.builder().styleWeights(List.of(2.0, 6.0)).build(), 2);
+        ResolvedOptions options = resolve(OptionsBuilder.options().with("styleWeights", List.of(2.0, 6.0)).build(), 2);
 
-        assertThat(options.styleWeights()).hasSize(2);
-        assertThat(options.styleWeights().get(0)).isCloseTo(0.25, within(1e-15));
-        assertThat(options.styleWeights().get(1)).isCloseTo(0.75, within(1e-15));
+        assertThat(options.weights().styleWeights()).hasSize(2);
+        assertThat(options.weights().styleWeights().get(0)).isCloseTo(0.25, within(1e-15));
+        assertThat(options.weights().styleWeights().get(1)).isCloseTo(0.75, within(1e-15));
     }
 
     @Test
     void withoutStyleWeightsTheStylesWeighEqually() {
-        assertThat(resolve(TransferOptions.defaults(), 4).styleWeights()).containsExactly(0.25, 0.25, 0.25, 0.25);
+        assertThat(resolve(TransferOptions.defaults(), 4).weights().styleWeights()).containsExactly(0.25, 0.25, 0.25, 0.25);
     }
 
     @Test
     void aSizeBelowTheDefaultMinSizeLowersMinSize() {
-        ResolvedOptions options = resolve(TransferOptions.builder().size(64).build(), 1);
+        ResolvedOptions options = resolve(OptionsBuilder.options().with("size", 64).build(), 1);
 
-        assertThat(options.minSize()).isEqualTo(64);
+        assertThat(options.schedule().minSize()).isEqualTo(64);
     }
 
     static Stream<Arguments> oneBadField() {
         return Stream.of(
-                bad("size", b -> b.size(0)),
-                bad("size", b -> b.size(TransferFixtures.LIMITS.maxSize() + 1)),
-                bad("size", b -> b.size(TransferOptions.SMALLEST_SIZE - 1)),
-                bad("iterations", b -> b.iterations(0)),
-                bad("iterations", b -> b.iterations(TransferFixtures.LIMITS.maxIterations() + 1)),
-                bad("learningRate", b -> b.learningRate(0)),
-                bad("learningRate", b -> b.learningRate(Double.NaN)),
-                bad("contentWeight", b -> b.contentWeight(Double.NaN)),
-                bad("contentWeight", b -> b.contentWeight(-1)),
-                bad("styleWeight", b -> b.styleWeight(Double.POSITIVE_INFINITY)),
-                bad("styleWeight", b -> b.styleWeight(-1e-9)),
-                bad("tvWeight", b -> b.tvWeight(Double.NEGATIVE_INFINITY)),
-                bad("tvWeight", b -> b.tvWeight(Double.NaN)),
-                bad("styleWeights", b -> b.styleWeights(List.of(1.0))),
-                bad("styleWeights", b -> b.styleWeights(List.of(1.0, 2.0, 3.0))),
-                bad("styleWeights", b -> b.styleWeights(List.of(0.0, 0.0))),
-                bad("styleWeights", b -> b.styleWeights(List.of(1.0, -1.0))),
-                bad("styleWeights", b -> b.styleWeights(List.of(1.0, Double.NaN))),
-                bad("styleScale", b -> b.styleScale(0)),
-                bad("styleScale", b -> b.styleScale(Double.NaN)),
-                bad("scales", b -> b.scales(0)),
-                bad("scales", b -> b.scales(11)),
-                bad("minSize", b -> b.minSize(16)),
-                bad("minSize", b -> b.size(256).minSize(257)),
-                bad("previewEvery", b -> b.previewEvery(0)),
-                bad("deadlineSeconds", b -> b.deadlineSeconds(-1)),
-                bad("contentLayer", b -> b.contentLayer("block9_conv9")),
-                bad("styleLayers", b -> b.styleLayers(List.of("block1_conv1", "conv1"))),
-                bad("styleLayers", b -> b.styleLayers(List.of())));
+                bad("size", b -> b.with("size", 0)),
+                bad("size", b -> b.with("size", TransferFixtures.LIMITS.maxSize() + 1)),
+                bad("size", b -> b.with("size", TransferOptions.SMALLEST_SIZE - 1)),
+                bad("iterations", b -> b.with("iterations", 0)),
+                bad("iterations", b -> b.with("iterations", TransferFixtures.LIMITS.maxIterations() + 1)),
+                bad("learningRate", b -> b.with("learningRate", 0)),
+                bad("learningRate", b -> b.with("learningRate", Double.NaN)),
+                bad("contentWeight", b -> b.with("contentWeight", Double.NaN)),
+                bad("contentWeight", b -> b.with("contentWeight", -1)),
+                bad("styleWeight", b -> b.with("styleWeight", Double.POSITIVE_INFINITY)),
+                bad("styleWeight", b -> b.with("styleWeight", -1e-9)),
+                bad("tvWeight", b -> b.with("tvWeight", Double.NEGATIVE_INFINITY)),
+                bad("tvWeight", b -> b.with("tvWeight", Double.NaN)),
+                bad("styleWeights", b -> b.with("styleWeights", List.of(1.0))),
+                bad("styleWeights", b -> b.with("styleWeights", List.of(1.0, 2.0, 3.0))),
+                bad("styleWeights", b -> b.with("styleWeights", List.of(0.0, 0.0))),
+                bad("styleWeights", b -> b.with("styleWeights", List.of(1.0, -1.0))),
+                bad("styleWeights", b -> b.with("styleWeights", List.of(1.0, Double.NaN))),
+                bad("styleScale", b -> b.with("styleScale", 0)),
+                bad("styleScale", b -> b.with("styleScale", Double.NaN)),
+                bad("scales", b -> b.with("scales", 0)),
+                bad("scales", b -> b.with("scales", 11)),
+                bad("minSize", b -> b.with("minSize", 16)),
+                bad("minSize", b -> b.with("size", 256).with("minSize", 257)),
+                bad("previewEvery", b -> b.with("previewEvery", 0)),
+                bad("deadlineSeconds", b -> b.with("deadlineSeconds", -1)),
+                bad("contentLayer", b -> b.with("contentLayer", "block9_conv9")),
+                bad("styleLayers", b -> b.with("styleLayers", List.of("block1_conv1", "conv1"))),
+                bad("styleLayers", b -> b.with("styleLayers", List.of())));
     }
 
-    private static Arguments bad(String field, UnaryOperator<TransferOptions.Builder> option) {
-        TransferOptions options = option.apply(TransferOptions.builder()).build();
+    private static Arguments bad(String field, UnaryOperator<OptionsBuilder> option) {
+        TransferOptions options = option.apply(OptionsBuilder.options()).build();
         return Arguments.of(field, options);
     }
 
@@ -137,14 +137,14 @@ class TransferOptionsTests {
     @ValueSource(ints = {0, 9})
     void oneToEightStylesAreAccepted(int styles) {
         assertThat(invalidFields(TransferOptions.defaults(), styles)).containsExactly("style");
-        assertThat(resolve(TransferOptions.defaults(), 8).styleWeights()).hasSize(8);
+        assertThat(resolve(TransferOptions.defaults(), 8).weights().styleWeights()).hasSize(8);
     }
 
     @Test
     void everyBadFieldIsReportedAtOnce() {
-        TransferOptions options = TransferOptions.builder().size(0).iterations(0).contentWeight(Double.NaN).styleWeight(-1)
-                .tvWeight(Double.POSITIVE_INFINITY).styleWeights(List.of(1.0)).styleScale(0).scales(11)
-                .contentLayer("block9_conv9").styleLayers(List.of("nope")).build();
+        TransferOptions options = OptionsBuilder.options().with("size", 0).with("iterations", 0).with("contentWeight", Double.NaN).with("styleWeight", -1)
+                .with("tvWeight", Double.POSITIVE_INFINITY).with("styleWeights", List.of(1.0)).with("styleScale", 0).with("scales", 11)
+                .with("contentLayer", "block9_conv9").with("styleLayers", List.of("nope")).build();
 
         assertThat(invalidFields(options, 9)).containsExactlyInAnyOrder("size", "iterations", "contentWeight", "styleWeight",
                 "tvWeight", "styleWeights", "styleScale", "scales", "contentLayer", "styleLayers", "style");
@@ -153,7 +153,7 @@ class TransferOptionsTests {
     @Test
     void theMessageNamesTheFieldAndTheAllowedRange() {
         InvalidOptionsException e = catchThrowableOfType(InvalidOptionsException.class,
-                () -> resolve(TransferOptions.builder().scales(11).build(), 1));
+                () -> resolve(OptionsBuilder.options().with("scales", 11).build(), 1));
 
         assertThat(e.getMessage()).contains("scales").contains("1").contains("10").contains("11");
     }
@@ -161,7 +161,7 @@ class TransferOptionsTests {
     @Test
     void anUnknownLayerMessageListsTheLayersThereAre() {
         InvalidOptionsException e = catchThrowableOfType(InvalidOptionsException.class,
-                () -> resolve(TransferOptions.builder().contentLayer("block9_conv9").build(), 1));
+                () -> resolve(OptionsBuilder.options().with("contentLayer", "block9_conv9").build(), 1));
 
         assertThat(e.errors()).singleElement().satisfies(error -> assertThat(error.message())
                 .contains("block9_conv9").contains("block4_conv2"));

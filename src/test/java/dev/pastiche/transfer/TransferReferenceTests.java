@@ -1,5 +1,6 @@
 package dev.pastiche.transfer;
 
+import dev.pastiche.perception.Losses;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -28,6 +29,7 @@ class TransferReferenceTests {
     static Path dir;
 
     private static PerceptionModel model;
+    private static StyleTransferEngine engine;
     private static JsonNode expected;
     private static RgbImage content;
     private static RgbImage style;
@@ -35,6 +37,7 @@ class TransferReferenceTests {
     @BeforeAll
     static void load() throws IOException {
         model = TransferFixtures.formulaModel(dir);
+        engine = TransferFixtures.engine(model);
         try (InputStream in = TransferReferenceTests.class.getResourceAsStream("/reference/transfer.json")) {
             expected = JsonMapper.shared().readTree(in);
         }
@@ -47,10 +50,10 @@ class TransferReferenceTests {
         model.close();
     }
 
-    private static TransferOptions.Builder options(JsonNode run) {
+    private static OptionsBuilder options(JsonNode run) {
         JsonNode weights = run.get("weights");
-        return TransferOptions.builder().size(64).init(InitMode.CONTENT).seed(1)
-                .contentWeight(weights.get(0).asDouble()).styleWeight(weights.get(1).asDouble()).tvWeight(weights.get(2).asDouble());
+        return OptionsBuilder.options().with("size", 64).with("init", InitMode.CONTENT).with("seed", 1)
+                .with("contentWeight", weights.get(0).asDouble()).with("styleWeight", weights.get(1).asDouble()).with("tvWeight", weights.get(2).asDouble());
     }
 
     @Test
@@ -63,9 +66,9 @@ class TransferReferenceTests {
                 trajectory.put(progress.iteration(), progress.losses());
             }
         };
-        TransferOptions options = options(adam).optimizer(OptimizerType.ADAM).learningRate(adam.get("learningRate").asDouble())
-                .iterations(adam.get("steps").asInt()).build();
-        TransferResult result = TransferFixtures.engine(model).run(new TransferRequest(content, List.of(style), options), recorder, () -> false);
+        TransferOptions options = options(adam).with("optimizer", OptimizerType.ADAM).with("learningRate", adam.get("learningRate").asDouble())
+                .with("iterations", adam.get("steps").asInt()).build();
+        TransferResult result = engine.run(TransferFixtures.request(engine, content, List.of(style), options), recorder, () -> false);
 
         assertThat(result.evaluations()).isEqualTo(50);
         for (Map.Entry<String, JsonNode> step : adam.get("lossesAtStep").properties()) {
@@ -78,8 +81,8 @@ class TransferReferenceTests {
     @Test
     void lbfgsReachesTorchOptimLbfgsLossWithinFivePercent() {
         JsonNode lbfgs = expected.get("lbfgs");
-        TransferOptions options = options(lbfgs).optimizer(OptimizerType.LBFGS).iterations(lbfgs.get("evaluations").asInt()).build();
-        TransferResult result = TransferFixtures.engine(model).run(new TransferRequest(content, List.of(style), options), TransferListener.NONE, () -> false);
+        TransferOptions options = options(lbfgs).with("optimizer", OptimizerType.LBFGS).with("iterations", lbfgs.get("evaluations").asInt()).build();
+        TransferResult result = engine.run(TransferFixtures.request(engine, content, List.of(style), options), TransferListener.NONE, () -> false);
 
         assertThat(result.evaluations()).isBetween(30, 30 + 25);
         double want = lbfgs.get("final").get("total").asDouble();

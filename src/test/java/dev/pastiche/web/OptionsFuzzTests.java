@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pastiche.perception.ModelProperties;
 import dev.pastiche.transfer.InvalidOptionsException;
 import dev.pastiche.transfer.ResolvedOptions;
 import dev.pastiche.transfer.TransferProperties;
@@ -39,11 +40,11 @@ class OptionsFuzzTests {
             return;
         }
         try {
-            ResolvedOptions resolved = parsed.transfer().resolve(styles, LIMITS, VggVariant.VGG19, "block4_conv2", STYLE_LAYERS);
-            assertThat(resolved.size()).isBetween(32, LIMITS.maxSize());
-            assertThat(resolved.iterations()).isBetween(1, LIMITS.maxIterations());
-            assertThat(resolved.styleWeights()).hasSize(styles);
-            assertThat(resolved.styleWeights().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0,
+            ResolvedOptions resolved = parsed.transfer().resolve(styles, LIMITS, new ModelProperties(VggVariant.VGG19, "block4_conv2", STYLE_LAYERS, 1));
+            assertThat(resolved.schedule().size()).isBetween(32, LIMITS.maxSize());
+            assertThat(resolved.schedule().iterations()).isBetween(1, LIMITS.maxIterations());
+            assertThat(resolved.weights().styleWeights()).hasSize(styles);
+            assertThat(resolved.weights().styleWeights().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0,
                     org.assertj.core.api.Assertions.within(1e-9));
         } catch (InvalidOptionsException e) {
             assertThat(e.errors()).isNotEmpty();

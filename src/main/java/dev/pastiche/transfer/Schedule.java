@@ -1,0 +1,26 @@
+package dev.pastiche.transfer;
+
+/**
+ * How big the output is and how the work is spread over the coarse-to-fine stages (API.md).
+ *
+ * @param size longest side of the output
+ * @param iterations optimiser iterations of the last (full-size) stage
+ * @param initialIterations optimiser iterations of every stage before the last
+ * @param styleScale the style images' longest side relative to each stage's
+ * @param deadlineSeconds 0 for none
+ * @param downscaleToFit run smaller instead of refusing when the run does not fit the memory budget
+ */
+public record Schedule(int size, int scales, int minSize, int iterations, int initialIterations, double styleScale,
+        long deadlineSeconds, boolean downscaleToFit) {
+
+    /** The same schedule at a smaller size (memory admission's downscale). */
+    Schedule withSize(int newSize) {
+        return new Schedule(newSize, scales, Math.min(minSize, newSize), iterations, initialIterations, styleScale, deadlineSeconds,
+                downscaleToFit);
+    }
+
+    /** Iterations of stage {@code index} of {@code stages}. */
+    int iterationsOf(int index, int stages) {
+        return index == stages - 1 ? iterations : initialIterations;
+    }
+}
