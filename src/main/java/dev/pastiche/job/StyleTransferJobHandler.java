@@ -77,7 +77,8 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
                     "format", options.outputFormat(), "losses", result.losses(), "iterations", result.iterations(),
                     "evaluations", result.evaluations()));
             Map<String, Object> recipe = new LinkedHashMap<>();
-            recipe.put("options", options.toJson(json));
+            // as run: the worker may have downscaled the options stored at submission to fit its memory
+            recipe.put("options", new JobOptions(result.options(), options.outputFormat(), options.webhook()).toJson(json));
             // blob keys are the SHA-256 of the bytes uploaded
             recipe.put("inputs", Map.of("content", job.contentBlob(), "styles", job.styleBlobs()));
             recipe.putAll(engine.environment());
@@ -88,7 +89,9 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             metrics.finished(JobStatus.CANCELLED, Duration.ofNanos(System.nanoTime() - start));
         } catch (TransferDeadlineException e) {
             failed(id, start, "deadline", e.getMessage());
-        } catch (InvalidOptionsException | TransferTooLargeException e) {
+        } catch (TransferTooLargeException e) {
+            failed(id, start, "too-large", e.getMessage());
+        } catch (InvalidOptionsException e) {
             failed(id, start, "invalid-options", e.getMessage());
         } catch (RuntimeException e) {
             // not retried: a retry would meet the same fault; crashes of the process are what retries are for

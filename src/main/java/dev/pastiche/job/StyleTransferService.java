@@ -43,9 +43,11 @@ public class StyleTransferService {
     private final JobsProperties properties;
     private final JobMetrics metrics;
     private final WebhookSender webhooks;
+    private final WorkerBudgets workers;
 
     StyleTransferService(JobRepository jobs, BlobStore blobs, ImageDecoder decoder, StyleTransferEngine engine,
-            JobRequestScheduler scheduler, JsonMapper json, JobsProperties properties, JobMetrics metrics, WebhookSender webhooks) {
+            JobRequestScheduler scheduler, JsonMapper json, JobsProperties properties, JobMetrics metrics, WebhookSender webhooks,
+            WorkerBudgets workers) {
         this.jobs = jobs;
         this.blobs = blobs;
         this.decoder = decoder;
@@ -55,6 +57,7 @@ public class StyleTransferService {
         this.properties = properties;
         this.metrics = metrics;
         this.webhooks = webhooks;
+        this.workers = workers;
     }
 
     /**
@@ -78,7 +81,9 @@ public class StyleTransferService {
             for (int i = 0; i < styles.size(); i++) {
                 decoder.decode(styles.get(i), "style[" + i + "]");
             }
-            resolved = engine.admit(engine.resolve(options, styles.size()), contentImage.width(), contentImage.height());
+            resolved = engine.resolve(options, styles.size());
+            // refused here only when no worker could run it; the worker that runs it admits it (or downscales it) against its own budget
+            engine.admit(resolved, contentImage.width(), contentImage.height(), workers.largest());
             format = JobOptions.checkFormat(outputFormat);
             checkWebhook(webhook);
         } catch (RuntimeException e) {
@@ -135,8 +140,10 @@ public class StyleTransferService {
                         "style", "send 1 to " + MAX_BATCH_STYLES + " style images, got " + styles.size())));
             }
             ResolvedOptions base = engine.resolve(options, mode == BatchMode.GRID ? 1 : styles.size());
+            long budget = workers.largest();
             for (RgbImage content : contentImages) {
-                resolved.add(engine.admit(base, content.width(), content.height()));
+                engine.admit(base, content.width(), content.height(), budget);
+                resolved.add(base);
             }
             format = JobOptions.checkFormat(outputFormat);
             checkWebhook(webhook);

@@ -64,15 +64,24 @@ public class StyleTransferEngine {
         return options.resolve(styleCount, properties, model.properties());
     }
 
+    /** This node's {@code pastiche.transfer.memory-budget}, in bytes. */
+    public long memoryBudget() {
+        return properties.memoryBudget().toBytes();
+    }
+
     /**
-     * Checks a run's estimated peak memory against {@code pastiche.transfer.memory-budget} before it
-     * starts; returns the options to run (smaller, if they ask for {@code downscaleToFit}).
+     * Checks a run's estimated peak memory against this node's budget before it starts; returns the
+     * options to run (smaller, if they ask for {@code downscaleToFit}).
      *
      * @throws TransferTooLargeException when it does not fit and may not be downscaled
      * @throws InvalidOptionsException when a stage would be too small for the layers
      */
     public ResolvedOptions admit(ResolvedOptions options, int contentWidth, int contentHeight) {
-        long budget = properties.memoryBudget().toBytes();
+        return admit(options, contentWidth, contentHeight, memoryBudget());
+    }
+
+    /** {@link #admit(ResolvedOptions, int, int)} against another node's budget: a worker's, at submission. */
+    public ResolvedOptions admit(ResolvedOptions options, int contentWidth, int contentHeight, long budget) {
         long need = peakBytes(options, contentWidth, contentHeight);
         ResolvedOptions admitted = options;
         if (need > budget) {

@@ -8,7 +8,7 @@ public class TransferTooLargeException extends RuntimeException {
 
     public TransferTooLargeException(long estimatedBytes, long budgetBytes, int size, int largestThatFits) {
         super("this run needs about " + (estimatedBytes >> 20) + " MB at its largest stage but the budget is "
-                + (budgetBytes >> 20) + " MB (pastiche.transfer.memory-budget); " + (largestThatFits >= TransferOptions.SMALLEST_SIZE
+                + (budgetBytes >> 20) + " MB (pastiche.transfer.memory-budget of the largest worker); " + (largestThatFits >= TransferOptions.SMALLEST_SIZE
                         ? "lower size (" + size + ") to at most " + largestThatFits
                                 + ", use adam instead of lbfgs, or set downscaleToFit to let the service choose"
                         : "not even the smallest size (" + TransferOptions.SMALLEST_SIZE + ") fits; use adam instead of lbfgs, "

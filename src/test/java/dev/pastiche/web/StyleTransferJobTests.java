@@ -203,6 +203,27 @@ class StyleTransferJobTests {
     dev.pastiche.job.StyleTransferService service;
 
     @Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+
+    @Test
+    void aJobThisWorkerCannotFitFailsAtOnceAsTooLargeWithAdvice() throws Exception {
+        // another, far larger worker is live, so the submission is accepted; this worker (8 GB) cannot run it
+        jdbc.sql("INSERT INTO worker_budget (node_id, budget_bytes, seen_at) VALUES ('huge-worker', ?, ?)")
+                .params(1L << 40, java.sql.Timestamp.from(java.time.Instant.now())).update();
+        try {
+            HttpResponse<byte[]> created = api.post(JOBS, job("{\"size\": 2048, \"optimizer\": \"lbfgs\"}"));
+            assertThat(created.statusCode()).isEqualTo(202);
+
+            JsonNode failed = await(json(created).get("id").asString(), j -> j.get("status").asString().equals("failed"));
+            assertThat(failed.get("error").get("type").asString()).isEqualTo("too-large");
+            assertThat(failed.get("error").get("detail").asString()).contains("lower size").contains("downscaleToFit");
+            assertThat(failed.get("progress").isNull() || failed.get("progress").isMissingNode()).as("no work was done").isTrue();
+        } finally {
+            jdbc.sql("DELETE FROM worker_budget WHERE node_id = 'huge-worker'").update();
+        }
+    }
+
+    @Autowired
     dev.pastiche.storage.BlobStore blobs;
 
     @Test
