@@ -11,6 +11,16 @@ public final class ImageTensors {
     private ImageTensors() {
     }
 
+    /**
+     * {@code x} clamped to [0, 1]. Not DJL's {@code clip}: it makes its bounds device tensors and
+     * reads them back ({@code aten::item}), a synchronisation on a GPU at every call.
+     */
+    public static NDArray clampToUnit(NDArray x) {
+        try (NDArray low = x.maximum(0f)) {
+            return low.minimum(1f);
+        }
+    }
+
     public static NDArray batch(NDManager manager, RgbImage... images) {
         int w = images[0].width();
         int h = images[0].height();

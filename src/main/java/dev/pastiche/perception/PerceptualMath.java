@@ -21,7 +21,8 @@ public final class PerceptualMath {
         long c = tap.getShape().get(0);
         long hw = tap.getShape().get(1) * tap.getShape().get(2);
         NDArray f = tap.reshape(c, hw);
-        return f.matMul(f.transpose()).div(c * hw);
+        // a float divisor: a long one becomes an int64 tensor and two conversions per call
+        return f.matMul(f.transpose()).div((float) (c * hw));
     }
 
     /** Mean over all elements of (a − b)²: the content loss on taps, one style term on Gram matrices. */

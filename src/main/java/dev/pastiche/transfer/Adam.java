@@ -5,6 +5,7 @@ import ai.djl.modality.cv.util.NDImageUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.pastiche.perception.Evaluation;
+import dev.pastiche.perception.ImageTensors;
 import dev.pastiche.perception.LossTerms;
 
 /**
@@ -94,7 +95,7 @@ final class Adam implements Optimizer {
             double correction1 = 1 - Math.pow(BETA1, t);
             double correction2 = 1 - Math.pow(BETA2, t);
             NDArray denominator = v.sqrt().divi((float) Math.sqrt(correction2)).addi((float) EPSILON);
-            NDArray next = x.sub(m.div(denominator).muli((float) (learningRate / correction1))).clip(0, 1);
+            NDArray next = ImageTensors.clampToUnit(x.sub(m.div(denominator).muli((float) (learningRate / correction1))));
             next.attach(stage);
             return next;
         }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.pastiche.perception.Evaluation;
+import dev.pastiche.perception.ImageTensors;
 import dev.pastiche.perception.LossTerms;
 import java.util.ArrayList;
 import java.util.List;
@@ -191,7 +192,7 @@ final class Lbfgs implements Optimizer {
     /** {@code P(x + t·d)}, the point the projected path reaches at t. */
     private static NDArray project(NDArray x, double t, NDArray d) {
         try (NDArray move = d.mul((float) t); NDArray moved = x.add(move)) {
-            return moved.clip(0, 1);
+            return ImageTensors.clampToUnit(moved);
         }
     }
 

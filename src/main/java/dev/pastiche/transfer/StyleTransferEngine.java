@@ -281,8 +281,8 @@ public class StyleTransferEngine {
     private static NDArray upsample(NDArray x, int[] dims, NDManager stage) {
         try (NDManager scope = stage.newSubManager()) {
             x.tempAttach(scope);
-            NDArray resized = NDImageUtils.resize(x.transpose(0, 2, 3, 1), dims[0], dims[1], Image.Interpolation.BICUBIC)
-                    .transpose(0, 3, 1, 2).clip(0, 1);
+            NDArray resized = ImageTensors.clampToUnit(
+                    NDImageUtils.resize(x.transpose(0, 2, 3, 1), dims[0], dims[1], Image.Interpolation.BICUBIC).transpose(0, 3, 1, 2));
             resized.attach(stage);
             return resized;
         }

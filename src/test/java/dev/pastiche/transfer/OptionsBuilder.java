@@ -2,6 +2,7 @@ package dev.pastiche.transfer;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -9,6 +10,9 @@ import tools.jackson.databind.json.JsonMapper;
  * request's JSON would be, so that no option is spelt out a second time for tests.
  */
 public final class OptionsBuilder {
+
+    /** As application.yml configures Spring's mapper for input: enum values in any case. */
+    private static final JsonMapper JSON = JsonMapper.builder().enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS).build();
 
     private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -23,6 +27,6 @@ public final class OptionsBuilder {
     }
 
     public TransferOptions build() {
-        return JsonMapper.shared().convertValue(values, TransferOptions.class);
+        return JSON.convertValue(values, TransferOptions.class);
     }
 }
