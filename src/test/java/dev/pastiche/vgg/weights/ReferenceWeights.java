@@ -13,8 +13,9 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Test weights from the deterministic formula of scripts/reference/make_fixtures.py, and a
- * safetensors writer so tests load them through the real file path.
+ * Test weights from the deterministic formula of scripts/reference/make_fixtures.py and the
+ * seeded He-uniform scheme of scripts/reference/make_engine_fixtures.py, and a safetensors writer
+ * so tests load them through the real file path.
  */
 public final class ReferenceWeights {
 
@@ -55,6 +56,50 @@ public final class ReferenceWeights {
     /** Writes the formula's tensors for {@code shapes} as a safetensors file. */
     public static Path writeFormula(Path file, Map<String, Shape> shapes) throws IOException {
         return writeSafetensors(file, shapes, key -> formula(key, shapes.get(key)));
+    }
+
+    /**
+     * Seeded He-uniform weights for VGG's convolutions, must match {@code seeded} in
+     * make_engine_fixtures.py exactly: element i of {@code features.L.weight} (kind 0) or
+     * {@code features.L.bias} (kind 1) takes u = top 53 bits of splitmix64((stream << 32) + i) as a
+     * fraction, stream = seed·1000003 + L·16 + kind (all mod 2⁶⁴); a weight is
+     * (u − ½)·√12·√(2 / fan_in), a bias (u − ½)·0.02. Unlike {@link #formula}, whose Weyl
+     * sequence repeats the same pattern in every filter, these give deep layers a real share of the
+     * style loss.
+     */
+    public static float[] seeded(String key, Shape shape, long seed) {
+        String[] parts = key.split("\\.");
+        int index = Integer.parseInt(parts[1]);
+        int kind;
+        if (parts[2].equals("weight") && shape.dimension() == 4) {
+            kind = 0;
+        } else if (parts[2].equals("bias")) {
+            kind = 1;
+        } else {
+            throw new IllegalArgumentException("seeded weights cover convolutions only: " + key);
+        }
+        int n = Math.toIntExact(shape.size());
+        long base = (seed * 1000003L + index * 16L + kind) << 32;
+        double std = Math.sqrt(2.0 / ((double) n / shape.get(0)));
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u = (splitmix64(base + i) >>> 11) * 0x1.0p-53;
+            out[i] = (float) (kind == 0 ? (u - 0.5) * Math.sqrt(12.0) * std : (u - 0.5) * 0.02);
+        }
+        return out;
+    }
+
+    /** Writes the seeded tensors for {@code shapes} as a safetensors file. */
+    public static Path writeSeeded(Path file, Map<String, Shape> shapes, long seed) throws IOException {
+        return writeSafetensors(file, shapes, key -> seeded(key, shapes.get(key), seed));
+    }
+
+    /** Vigna's splitmix64 finaliser (wrapping long arithmetic is the mod 2⁶⁴ of the reference). */
+    static long splitmix64(long z) {
+        z += 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /** The safetensors layout: u64 little-endian header length, JSON header, raw little-endian data. */
