@@ -10,12 +10,14 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The time-to-loss part of the benchmark, in a fresh JVM: {@code SIZE ITERATIONS SCALES} → one
- * JSON line per run. Single-scale Adam and L-BFGS run {@code ITERATIONS} evaluations; their final
- * total loss is the target that the multi-scale run of the same optimiser ({@code SCALES} stages
- * of up to {@code ITERATIONS} each) is stopped at, through the cancellation hook, as soon as its
- * full-size stage reaches it. Each line carries the full-size stage's loss trace against seconds
- * since the run began (targets and lower stages included).
+ * The time-to-loss part of the benchmark, in a fresh JVM: {@code SIZE ITERATIONS SCALES
+ * [INITIAL…] [OPTIMIZER]} → one JSON line per run. Single-scale Adam and L-BFGS run
+ * {@code ITERATIONS} iterations; their final total loss is the target that each multi-scale run of
+ * the same optimiser ({@code SCALES} stages, the lower ones running each {@code INITIAL}
+ * iterations — the default schedule when none is given — and the last up to {@code ITERATIONS})
+ * is stopped at, through the cancellation hook, as soon as its full-size stage reaches it. Each
+ * line carries the full-size stage's loss trace against seconds since the run began (targets and
+ * lower stages included).
  */
 public final class TimeToLossMain {
 
@@ -41,26 +43,48 @@ public final class TimeToLossMain {
         int size = Integer.parseInt(args[0]);
         int iterations = Integer.parseInt(args[1]);
         int scales = Integer.parseInt(args[2]);
+        List<Integer> initials = new ArrayList<>();
+        List<OptimizerType> optimizers = new ArrayList<>();
+        for (String arg : List.of(args).subList(3, args.length)) {
+            if (arg.chars().allMatch(Character::isDigit)) {
+                initials.add(Integer.parseInt(arg));
+            } else {
+                optimizers.add(OptimizerType.valueOf(arg.toUpperCase(Locale.ROOT)));
+            }
+        }
+        if (initials.isEmpty()) {
+            initials.add(null);
+        }
+        if (optimizers.isEmpty()) {
+            optimizers.addAll(List.of(OptimizerType.ADAM, OptimizerType.LBFGS));
+        }
         Path dir = Files.createTempDirectory("pastiche-bench");
         RgbImage content = TransferFixtures.picture(size, size * 3 / 4, 1);
         RgbImage style = TransferFixtures.picture(size, size, 2);
         try (PerceptionModel model = TransferFixtures.randomModel(dir)) {
             StyleTransferEngine engine = TransferFixtures.engine(model);
-            for (OptimizerType optimizer : List.of(OptimizerType.ADAM, OptimizerType.LBFGS)) {
+            for (OptimizerType optimizer : optimizers) {
                 String name = optimizer.name().toLowerCase(Locale.ROOT);
-                Run single = run(engine, content, style, size, iterations, 1, optimizer, Double.NEGATIVE_INFINITY, name + " ×1");
+                Run single = run(engine, content, style, size, iterations, 1, null, optimizer, Double.NEGATIVE_INFINITY, name + " ×1");
                 System.out.println(single.json());
-                Run multi = run(engine, content, style, size, iterations, scales, optimizer, single.finalLoss(), name + " ×" + scales);
-                System.out.println(multi.json());
+                for (Integer initial : initials) {
+                    Run multi = run(engine, content, style, size, iterations, scales, initial, optimizer, single.finalLoss(),
+                            name + " ×" + scales + (initial == null ? "" : " (" + initial + " at the lower stages)"));
+                    System.out.println(multi.json());
+                }
             }
         }
     }
 
     /** One run; stops once the full-size stage's loss is at or below {@code target}. */
     private static Run run(StyleTransferEngine engine, RgbImage content, RgbImage style, int size, int iterations, int scales,
-            OptimizerType optimizer, double target, String name) {
-        TransferOptions options = OptionsBuilder.options().with("size", size).with("iterations", iterations).with("scales", scales).with("optimizer", optimizer)
-                .with("seed", 1).with("previewEvery", Integer.MAX_VALUE).build();
+            Integer initialIterations, OptimizerType optimizer, double target, String name) {
+        OptionsBuilder builder = OptionsBuilder.options().with("size", size).with("iterations", iterations).with("scales", scales)
+                .with("optimizer", optimizer).with("seed", 1).with("previewEvery", Integer.MAX_VALUE);
+        if (initialIterations != null) {
+            builder.with("initialIterations", initialIterations);
+        }
+        TransferOptions options = builder.build();
         List<Point> trace = new ArrayList<>();
         AtomicBoolean reached = new AtomicBoolean();
         long start = System.nanoTime();
