@@ -18,13 +18,15 @@ final class SvgChart {
     record Series(String label, List<double[]> points) {
     }
 
-    private static final String[] COLOURS = {"#1b6ca8", "#e07b39", "#3a9a5b", "#8e5ea2", "#c0392b"};
+    private static final String[] COLOURS = {"#1b6ca8", "#e07b39", "#3a9a5b", "#8e5ea2", "#c0392b", "#7f7f7f", "#17becf", "#bcbd22"};
     private static final int PANEL = 440;
-    private static final int HEIGHT = 360;
     private static final int LEFT = 60;
     private static final int TOP = 40;
     private static final int PLOT_W = PANEL - LEFT - 20;
-    private static final int PLOT_H = HEIGHT - TOP - 70;
+    private static final int PLOT_H = 250;
+    /** Rows of the two-column legend below each panel: enough for the step chart's eight bars. */
+    private static final int LEGEND_ROWS = 4;
+    private static final int HEIGHT = TOP + PLOT_H + 30 + 15 * LEGEND_ROWS + 10;
 
     private final StringBuilder svg = new StringBuilder();
 
@@ -109,7 +111,7 @@ final class SvgChart {
     private void legend(int x0, List<String> labels) {
         for (int i = 0; i < labels.size(); i++) {
             int x = x0 + LEFT + (i % 2) * 190;
-            int y = HEIGHT - 35 + (i / 2) * 15;
+            int y = TOP + PLOT_H + 35 + (i / 2) * 15;
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>\n", x, y - 9,
                     COLOURS[i % COLOURS.length]));
             text(x + 14, y, labels.get(i), "start", 11);
