@@ -196,9 +196,9 @@ public final class StyleObjective implements AutoCloseable {
         return meanTerm.add(traceTerm).div((float) c);
     }
 
-    /** The channel means of a (C, H, W) tap. */
+    /** The channel means of a (C, H, W) tap; over one flattened axis, as DJL's PyTorch engine reduces a mean over one axis only. */
     static NDArray channelMean(NDArray tap) {
-        return tap.mean(new int[] {1, 2});
+        return tap.reshape(tap.getShape().get(0), -1).mean(new int[] {1});
     }
 
     /** {@code F·Fᵀ / (H·W)}, the second raw moment of the channels; with the C in the denominator as well it is the Gram matrix. */
