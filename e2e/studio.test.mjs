@@ -137,6 +137,28 @@ const shot = (name, p = page) => p.screenshot({ path: join(shots, `${name}.png`)
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
+/** The engine options of the "more options" that the page sends only when the user sets them. */
+const ENGINE_OPTIONS = ['pooling', 'styleLoss', 'styleLayerWeights', 'averageDecay', 'initialIterations'];
+const pick = (object, keys) => Object.fromEntries(keys.filter((k) => k in object).map((k) => [k, object[k]]));
+
+/** The options part of every job the page submits, in order. */
+const sentOptions = [];
+
+/**
+ * A JSON part of a multipart request. Read in a route: chromium leaves file and blob parts out of
+ * the post data that request events report.
+ */
+function multipartJson(request, name) {
+  const boundary = /boundary=(.+)$/.exec(request.headers()['content-type'])[1];
+  const part = request.postDataBuffer().toString('latin1').split(`--${boundary}`)
+    .find((p) => p.includes(`name="${name}"`));
+  assert.ok(part, `the request has a ${name} part`);
+  const body = part.slice(part.indexOf('\r\n\r\n') + 4, part.lastIndexOf('\r\n'));
+  return JSON.parse(Buffer.from(body, 'latin1').toString('utf8'));
+}
+
+const api = (path) => page.request.get(`${baseUrl}${path}`, { headers: apiKey ? { Authorization: `Bearer ${apiKey}` } : {} });
+
 /** axe-core's WCAG 2.1 A and AA rules (labels, names, contrast, ARIA) on the page as it is now. */
 async function accessible(where, p = page) {
   if (!(await p.evaluate(() => typeof window.axe === 'object'))) {
@@ -154,6 +176,12 @@ async function main() {
   page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(String(error)));
   page.on('dialog', (dialog) => dialog.accept());
+  await page.route((url) => url.pathname === '/v1/style-transfers', (route) => {
+    if (route.request().method() === 'POST') {
+      sentOptions.push(multipartJson(route.request(), 'options'));
+    }
+    return route.continue();
+  });
 
   await step('the page loads with the untrained-weights banner and takes the API key', async () => {
     const response = await page.goto(`${baseUrl}/`);
@@ -211,12 +239,14 @@ async function main() {
     await until('the job to appear', () => visible('#job-view'));
     assert.equal(await visible('#transfer-problem'), false);
     assert.match(await text('#job-summary'), /48px · 24 iterations · adam · 2 styles · seed 1234/);
+    assert.deepEqual(pick(sentOptions.at(-1), ENGINE_OPTIONS), {}, 'engine options the user left alone are not sent');
     await until('progress by iteration', async () => /iteration \d+\/24/.test(await text('#job-progress-text')), JOB_TIMEOUT);
     await shot('transfer-running');
     await until('the job to succeed', async () => (await text('#job-status')) === 'succeeded', JOB_TIMEOUT);
     const texts = await page.evaluate(() => window.progressTexts);
-    assert.ok(texts.some((t) => /scale 1\/1 · iteration \d+\/24 · ETA \d/.test(t)), `no running progress with an ETA in ${JSON.stringify(texts)}`);
-    assert.match(await text('#job-progress-text'), /100 % · scale 1\/1 · iteration 24\/24/);
+    assert.ok(texts.some((t) => /scale 1\/1 · iteration \d+\/24 · \d+ evaluations · ETA \d/.test(t)),
+      `no running progress with evaluations and an ETA in ${JSON.stringify(texts)}`);
+    assert.match(await text('#job-progress-text'), /100 % · scale 1\/1 · iteration 24\/24 · \d+ evaluations/);
     assert.equal(await page.locator('#job-progress').evaluate((p) => p.value), 1);
     assert.ok(await page.locator('#loss-chart circle.point').count() >= 2, 'the loss chart has at least two points');
     await until('the preview image', async () => (await naturalWidth('#job-preview')) > 0);
@@ -257,8 +287,61 @@ async function main() {
     await until('the cancelled job to go', async () => (await row(jobIds[1]).count()) === 0);
     assert.equal(await row(jobIds[0]).count(), 1);
     assert.equal(await visible('#job-view'), false, 'the deleted job was on show and is no longer');
-    assert.equal((await page.request.get(`${baseUrl}/v1/style-transfers/${jobIds[1]}`,
-      { headers: apiKey ? { Authorization: `Bearer ${apiKey}` } : {} })).status(), 404, 'the service no longer has it');
+    assert.equal((await api(`/v1/style-transfers/${jobIds[1]}`)).status(), 404, 'the service no longer has it');
+  });
+
+  await step('the engine options (pooling, style loss, layer weights, averaging, initial iterations) are sent as set, resolved and restored', async () => {
+    // one iteration: a Wasserstein-2 evaluation takes square roots of 512×512 covariances, seconds on a CPU
+    await page.fill('#opt-iterations', '1');
+    await page.selectOption('#opt-pooling', 'avg');
+    await page.selectOption('#opt-style-loss', 'w2');
+    await page.fill('#opt-average-decay', '0.9');
+    await page.fill('#opt-initial-iterations', '3');
+    await page.fill('#opt-layer-weight-5', '-1');
+    const before = sentOptions.length;
+    await page.click('#transfer-submit');
+    await until('the local problem', async () => /styleLayerWeights block5_conv1: not a number ≥ 0/.test(await text('#transfer-problem')));
+    assert.equal(sentOptions.length, before, 'nothing was sent');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'opt-layer-weight-5');
+    assert.equal(await page.getAttribute('#opt-layer-weight-5', 'aria-invalid'), 'true');
+    await page.fill('#opt-layer-weight-1', '0.5');
+    await page.fill('#opt-layer-weight-5', '4');
+    const chosen = { pooling: 'avg', styleLoss: 'w2', averageDecay: 0.9, initialIterations: 3, styleLayerWeights: [0.5, 1, 1, 1, 4] };
+    await page.click('#transfer-submit');
+    const id = await until('the new job on show', async () => {
+      const shown = (await visible('#job-view')) && (await page.locator('#job-view').getAttribute('data-job-id'));
+      return shown && !jobIds.includes(shown) && shown;
+    });
+    assert.equal(await visible('#transfer-problem'), false);
+    assert.equal(sentOptions.length, before + 1);
+    assert.deepEqual(pick(sentOptions.at(-1), ENGINE_OPTIONS), chosen, 'the options part carries exactly what was set');
+    await until('the job to end', async () => ['succeeded', 'failed', 'cancelled'].includes(await text('#job-status')), JOB_TIMEOUT);
+    assert.equal(await text('#job-status'), 'succeeded', await text('#job-error'));
+    const job = await (await api(`/v1/style-transfers/${id}`)).json();
+    assert.deepEqual(pick(job.options, ENGINE_OPTIONS), chosen, 'the resolved options');
+    assert.equal(job.result.iterations, 1);
+    assert.ok(job.result.evaluations >= 1, `evaluations ${job.result.evaluations}`);
+    assert.match(await text('#job-progress-text'), new RegExp(`iteration 1/1 · ${job.progress.evaluations} evaluations? · loss`));
+    await until('the result summary', () => visible('#job-result-summary'));
+    assert.match(await text('#job-result-summary'), new RegExp(`^48×36 PNG · 1 iteration · ${job.result.evaluations} evaluations? · loss `));
+    await shot('transfer-engine-options');
+    // cleared, then "run again" without a content image only restores the job's options into the form
+    await page.selectOption('#opt-pooling', '');
+    await page.selectOption('#opt-style-loss', '');
+    for (const field of ['#opt-average-decay', '#opt-initial-iterations', '#opt-layer-weight-1', '#opt-layer-weight-5']) {
+      await page.fill(field, '');
+    }
+    await page.setInputFiles('#content-file', []);
+    await page.click('#job-again');
+    await until('the options to be restored', async () => /Options restored/.test(await text('#transfer-problem')));
+    assert.equal(sentOptions.length, before + 1, 'restoring sends nothing');
+    assert.equal(await page.inputValue('#opt-pooling'), 'avg');
+    assert.equal(await page.inputValue('#opt-style-loss'), 'w2');
+    assert.equal(await page.inputValue('#opt-average-decay'), '0.9');
+    assert.equal(await page.inputValue('#opt-initial-iterations'), '3');
+    assert.deepEqual(await page.locator('#opt-layer-weights input').evaluateAll((inputs) => inputs.map((i) => i.value)),
+      ['0.5', '1', '1', '1', '4']);
+    await accessible('the transfer page with every option open');
   });
 
   await step('compare: distances in total and per layer, and the API\'s message for images of two sizes', async () => {

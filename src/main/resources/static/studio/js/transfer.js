@@ -2,7 +2,7 @@
 
 import { ApiError, call, getJson, imageUrl, postForm, streamJobEvents } from './api.js';
 import { lineChart } from './charts.js';
-import { $, clearProblem, formatDuration, formatNumber, formatTime, h, setBusy, showProblem, showThumb } from './dom.js';
+import { $, clearProblem, formatDuration, formatInteger, formatNumber, formatTime, h, setBusy, showProblem, showThumb } from './dom.js';
 
 const JOBS = '/v1/style-transfers';
 const MAX_STYLES = 8;
@@ -31,8 +31,18 @@ const numberFields = {
   learningRate: '#opt-lr',
   styleScale: '#opt-style-scale',
   previewEvery: '#opt-preview-every',
+  averageDecay: '#opt-average-decay',
+  initialIterations: '#opt-initial-iterations',
 };
-const selectFields = { optimizer: '#opt-optimizer', init: '#opt-init', outputFormat: '#opt-format' };
+/** A select's empty option stands for the service's default, and is not sent. */
+const selectFields = {
+  optimizer: '#opt-optimizer', init: '#opt-init', outputFormat: '#opt-format', pooling: '#opt-pooling', styleLoss: '#opt-style-loss',
+};
+/** API.md's default weight of a style layer, which an empty layer-weight input stands for. */
+const DEFAULT_LAYER_WEIGHT = 1;
+const layerWeightInputs = () => [...form.querySelectorAll('#opt-layer-weights input')];
+/** '1 iteration', '24 iterations'. */
+const count = (n, noun) => `${formatInteger(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 export function initTransfer() {
   contentInput.addEventListener('change', () => showThumb($('#content-thumb'), contentInput.files[0], 'Content image preview'));
@@ -48,6 +58,9 @@ export function initTransfer() {
   $('#job-again').addEventListener('click', runAgain);
   $('#history-refresh').addEventListener('click', () => loadHistory());
   $('#history-more').addEventListener('click', (event) => loadHistory(event.target.dataset.cursor));
+  for (const input of layerWeightInputs()) {
+    input.addEventListener('input', () => input.removeAttribute('aria-invalid'));
+  }
   renderStyles();
 }
 
@@ -120,7 +133,13 @@ function options() {
     }
   }
   for (const [name, selector] of Object.entries(selectFields)) {
-    result[name] = $(selector).value;
+    if ($(selector).value !== '') {
+      result[name] = $(selector).value;
+    }
+  }
+  const layerWeights = styleLayerWeights();
+  if (layerWeights) {
+    result.styleLayerWeights = layerWeights;
   }
   const seed = $('#opt-seed').value.trim();
   if (seed !== '') {
@@ -133,6 +152,30 @@ function options() {
   return result;
 }
 
+/** One weight per style layer once any is set (an empty input counts as the default), else null: the service's defaults. */
+function styleLayerWeights() {
+  const inputs = layerWeightInputs();
+  if (inputs.every((input) => input.value.trim() === '')) {
+    return null;
+  }
+  return inputs.map((input) => (input.value.trim() === '' ? DEFAULT_LAYER_WEIGHT : Number(input.value)));
+}
+
+/** The first layer-weight input that is not a non-negative number (marked invalid, as all such are), or undefined. */
+function invalidLayerWeight() {
+  const invalid = layerWeightInputs().filter((input) => {
+    const value = Number(input.value);
+    const bad = input.validity.badInput || (input.value.trim() !== '' && !(Number.isFinite(value) && value >= 0));
+    if (bad) {
+      input.setAttribute('aria-invalid', 'true');
+    } else {
+      input.removeAttribute('aria-invalid');
+    }
+    return bad;
+  });
+  return invalid[0];
+}
+
 function fillOptions(resolved) {
   for (const [name, selector] of Object.entries(numberFields)) {
     if (resolved[name] !== undefined && resolved[name] !== null) {
@@ -141,9 +184,16 @@ function fillOptions(resolved) {
   }
   for (const [name, selector] of Object.entries(selectFields)) {
     if (resolved[name]) {
-      $(selector).value = resolved[name];
+      const select = $(selector);
+      // the default has no option of its own: the empty option stands for it
+      select.value = [...select.options].some((option) => option.value === resolved[name]) ? resolved[name] : '';
     }
   }
+  const inputs = layerWeightInputs();
+  const weights = resolved.styleLayerWeights?.length === inputs.length ? resolved.styleLayerWeights : [];
+  inputs.forEach((input, i) => {
+    input.value = weights[i] ?? '';
+  });
   $('#opt-seed').value = resolved.seed ?? '';
   $('#opt-preserve').checked = Boolean(resolved.preserveColors);
   if (resolved.styleWeights?.length === styles.length && styles.length > 1) {
@@ -164,6 +214,17 @@ async function submit() {
       detail: !content ? 'choose a content image' : 'add at least one style image',
     }));
     (content ? styleInput : contentInput).focus();
+    return;
+  }
+  const badWeight = invalidLayerWeight();
+  if (badWeight) {
+    const layer = badWeight.labels[0].textContent;
+    showProblem(problem, new ApiError({
+      title: 'Invalid options',
+      detail: 'each style layer weight is a number ≥ 0, or empty for 1',
+      errors: [{ field: 'styleLayerWeights', message: `${layer}: not a number ≥ 0` }],
+    }));
+    badWeight.focus();
     return;
   }
   const body = new FormData();
@@ -260,7 +321,8 @@ function render(job) {
   status.textContent = job.status;
   status.className = `badge ${job.status}`;
   const o = job.options || {};
-  $('#job-summary').textContent = `${o.size}px · ${o.iterations} iterations${o.scales > 1 ? ` × ${o.scales} scales` : ''} · ${o.optimizer}`
+  const stages = o.scales > 1 ? ` · ${o.scales} scales, ${count(initialIterations(o), 'iteration')} each before the last` : '';
+  $('#job-summary').textContent = `${o.size}px · ${count(o.iterations, 'iteration')}${stages} · ${o.optimizer}`
     + ` · ${o.styleWeights?.length || 1} style${(o.styleWeights?.length || 1) > 1 ? 's' : ''} · seed ${o.seed}`;
   const p = job.progress;
   const bar = $('#job-progress');
@@ -269,8 +331,10 @@ function render(job) {
     bar.value = p.fraction ?? 0;
     const eta = job.status === 'running' ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
     const loss = p.losses ? ` · loss ${formatNumber(p.losses.total)}` : '';
-    text.textContent = `${Math.round((p.fraction ?? 0) * 100)} % · scale ${p.scale}/${p.scales} · iteration ${p.iteration}/${p.iterations}${eta}${loss}`;
-    const x = (p.scale - 1) * p.iterations + p.iteration;
+    text.textContent = `${Math.round((p.fraction ?? 0) * 100)} % · scale ${p.scale}/${p.scales} · iteration ${p.iteration}/${p.iterations}`
+      + `${evaluations(p)}${eta}${loss}`;
+    // every stage before the last runs initialIterations
+    const x = (p.scale - 1) * initialIterations(o) + p.iteration;
     if (p.losses && !current.points.some((point) => point.x === x)) {
       current.points.push({ x, y: p.losses.total });
     }
@@ -281,8 +345,9 @@ function render(job) {
   bar.setAttribute('aria-valuetext', text.textContent || job.status);
   lineChart($('#loss-chart'), current.points, {
     label: `Total loss over ${current.points.length} recorded iterations`,
-    xMax: (o.iterations || 1) * (o.scales || 1),
+    xMax: ((o.scales || 1) - 1) * initialIterations(o) + (o.iterations || 1),
   });
+  $('#job-result-summary').textContent = job.result ? resultSummary(job.result) : '';
   const active = job.status === 'queued' || job.status === 'running';
   $('#job-cancel').hidden = !active;
   $('#job-again').hidden = active;
@@ -298,6 +363,22 @@ function render(job) {
     current.resultShown = true;
     loadResult(current);
   }
+}
+
+/** Iterations of each stage before the last; jobs from before the option ran every stage in full. */
+function initialIterations(o) {
+  return o.initialIterations ?? o.iterations ?? 1;
+}
+
+/** The evaluations so far, where the job reports them (jobs from before they were counted do not). */
+function evaluations(counts) {
+  return Number.isInteger(counts.evaluations) ? ` · ${count(counts.evaluations, 'evaluation')}` : '';
+}
+
+function resultSummary(result) {
+  const iterations = Number.isInteger(result.iterations) ? ` · ${count(result.iterations, 'iteration')}` : '';
+  const loss = result.losses ? ` · loss ${formatNumber(result.losses.total)}` : '';
+  return `${result.width}×${result.height} ${String(result.format).toUpperCase()}${iterations}${evaluations(result)}${loss}`;
 }
 
 async function loadPreview(mine) {

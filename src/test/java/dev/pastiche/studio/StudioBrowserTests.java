@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The studio page at {@code /} in a real browser: {@code e2e/studio.test.mjs} drives headless Debian
  * chromium with playwright-core against the service, run as its own JVM on random weights with an
- * API key. It submits a small job and sees progress, preview and result; compares two images; reads
+ * API key. It submits a small job and sees progress, preview and result; sends the engine options
+ * (pooling, style loss, layer weights, averaging, initial iterations) as set, reads them back
+ * resolved and restores them into the form; compares two images; reads
  * VGG16's parameter totals; shows feature maps; checks API problems, keyboard use, axe-core's WCAG
  * 2.1 AA rules and phone width;
  * and saves a screenshot of each page under {@code target/studio-screenshots/}.
