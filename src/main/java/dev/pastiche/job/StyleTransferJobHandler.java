@@ -8,6 +8,7 @@ import dev.pastiche.transfer.InvalidOptionsException;
 import dev.pastiche.transfer.StyleTransferEngine;
 import dev.pastiche.transfer.TransferCancelledException;
 import dev.pastiche.transfer.TransferDeadlineException;
+import dev.pastiche.transfer.TransferDivergedException;
 import dev.pastiche.transfer.TransferListener;
 import dev.pastiche.transfer.TransferProgress;
 import dev.pastiche.transfer.TransferRequest;
@@ -89,6 +90,8 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             metrics.finished(JobStatus.CANCELLED, Duration.ofNanos(System.nanoTime() - start));
         } catch (TransferDeadlineException e) {
             failed(id, start, "deadline", e.getMessage());
+        } catch (TransferDivergedException e) {
+            failed(id, start, "diverged", e.getMessage());
         } catch (TransferTooLargeException e) {
             failed(id, start, "too-large", e.getMessage());
         } catch (InvalidOptionsException e) {

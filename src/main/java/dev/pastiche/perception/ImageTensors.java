@@ -42,7 +42,11 @@ public final class ImageTensors {
         return manager.create(data, new Shape(images.length, 3, h, w));
     }
 
-    /** The first image of a (N, 3, H, W) tensor, clamped to [0, 1] and rounded to 8 bits. */
+    /**
+     * The first image of a (N, 3, H, W) tensor, clamped to [0, 1] and rounded to 8 bits.
+     *
+     * @throws ArithmeticException when it holds NaN or an infinity, which would otherwise round to black
+     */
     public static RgbImage toImage(NDArray batch) {
         int h = (int) batch.getShape().get(2);
         int w = (int) batch.getShape().get(3);
@@ -50,6 +54,11 @@ public final class ImageTensors {
         float[] data;
         try (NDArray first = batch.get(0)) {
             data = first.toFloatArray();
+        }
+        for (float v : data) {
+            if (!Float.isFinite(v)) {
+                throw new ArithmeticException("the image holds non-finite values");
+            }
         }
         RgbImage image = RgbImage.blank(w, h);
         int[] pixels = image.pixels();

@@ -42,7 +42,7 @@ public final class StyleObjective implements AutoCloseable {
     private final List<StyleTarget> styleTargets;
 
     /** One style layer's target: its Gram matrix, or for W2 the mean, covariance and the covariance's square root. */
-    private record StyleTarget(NDArray gram, NDArray mean, NDArray covariance, NDArray covarianceRoot) {
+    record StyleTarget(NDArray gram, NDArray mean, NDArray covariance, NDArray covarianceRoot) {
     }
 
     private StyleObjective(FeatureExtractor extractor, NDManager targets, ObjectiveLayers layers, LossWeights weights,
@@ -59,8 +59,11 @@ public final class StyleObjective implements AutoCloseable {
 
     /**
      * Computes the targets. With several styles each layer's target blends theirs by
-     * {@code styleWeights}: the Gram matrices for {@code gram}; for {@code w2} the means and second
-     * raw moments, which (unlike covariances) mix linearly.
+     * {@code styleWeights}: the Gram matrices for {@code gram}; for {@code w2} the Gaussian of the
+     * blended means and second moments (which, unlike covariances, mix linearly), whose covariance
+     * is {@code Σ_s w_s (Σ_s + (μ_s − μ)(μ_s − μ)ᵀ)}: each term positive semi-definite as computed,
+     * where the raw-moment difference {@code srm − μμᵀ} loses its small eigenvalues to rounding and
+     * can turn negative, on which Newton–Schulz diverges.
      */
     public static StyleObjective create(FeatureExtractor extractor, NDManager parent, RgbImage content, List<RgbImage> styles,
             ObjectiveLayers layers, LossWeights weights) {
@@ -73,8 +76,13 @@ public final class StyleObjective implements AutoCloseable {
                 contentTarget.attach(targets);
             }
             int count = layers.styleLayers().size();
-            NDArray[] first = new NDArray[count];
-            NDArray[] second = new NDArray[count];
+            NDArray[] grams = new NDArray[count];
+            List<List<NDArray>> means = new ArrayList<>();
+            List<List<NDArray>> covariances = new ArrayList<>();
+            for (int l = 0; l < count; l++) {
+                means.add(new ArrayList<>());
+                covariances.add(new ArrayList<>());
+            }
             for (int s = 0; s < styles.size(); s++) {
                 float w = weights.styleWeights().get(s).floatValue();
                 // one style at a time: its taps die before the next style's forward pass
@@ -82,35 +90,50 @@ public final class StyleObjective implements AutoCloseable {
                     var styleTaps = extractor.taps(ImageTensors.batch(scratch, styles.get(s)), layers.styleLayers(), layers.pooling());
                     for (int l = 0; l < count; l++) {
                         NDArray tap = styleTaps.get(layers.styleLayers().get(l)).get(0);
-                        NDArray moment = secondMoment(tap).mul(w);
-                        second[l] = accumulate(second[l], moment, targets);
-                        if (layers.styleLoss() == StyleLoss.W2) {
-                            first[l] = accumulate(first[l], channelMean(tap).mul(w), targets);
+                        if (layers.styleLoss() == StyleLoss.GRAM) {
+                            grams[l] = accumulate(grams[l], PerceptualMath.gram(tap).mul(w), targets);
+                        } else {
+                            means.get(l).add(keep(channelMean(tap), targets));
+                            covariances.get(l).add(keep(centredCovariance(tap), targets));
                         }
                     }
                 }
             }
             List<StyleTarget> styleTargets = new ArrayList<>();
             for (int l = 0; l < count; l++) {
-                try (NDManager scratch = targets.newSubManager()) {
-                    // the intermediates (15 Newton–Schulz steps of C×C matrices) die with the scratch scope
-                    second[l].tempAttach(scratch);
-                    if (layers.styleLoss() == StyleLoss.GRAM) {
-                        // the Gram matrix is the second moment over C as well (API.md)
-                        NDArray gram = second[l].div((float) second[l].getShape().get(0));
-                        styleTargets.add(new StyleTarget(keep(gram, targets), null, null, null));
-                    } else {
-                        first[l].tempAttach(scratch);
-                        NDArray covariance = covariance(first[l], second[l]);
-                        NDArray root = sqrtm(covariance);
-                        styleTargets.add(new StyleTarget(null, keep(first[l], targets), keep(covariance, targets), keep(root, targets)));
-                    }
+                if (layers.styleLoss() == StyleLoss.GRAM) {
+                    styleTargets.add(new StyleTarget(grams[l], null, null, null));
+                    continue;
                 }
+                styleTargets.add(wassersteinTarget(means.get(l), covariances.get(l), weights.styleWeights(), targets));
             }
             return new StyleObjective(extractor, targets, layers, weights, contentTarget, styleTargets);
         } catch (RuntimeException e) {
             targets.close();
             throw e;
+        }
+    }
+
+    /** One layer's W2 target from each style's channel means and centred covariances (see {@link #create}). */
+    static StyleTarget wassersteinTarget(List<NDArray> means, List<NDArray> covariances, List<Double> styleWeights, NDManager targets) {
+        try (NDManager scratch = targets.newSubManager()) {
+            // the intermediates (15 Newton–Schulz steps of C×C matrices) die with the scratch scope
+            means.forEach(m -> m.tempAttach(scratch));
+            covariances.forEach(c -> c.tempAttach(scratch));
+            NDArray mean = null;
+            for (int s = 0; s < means.size(); s++) {
+                NDArray term = means.get(s).mul(styleWeights.get(s).floatValue());
+                mean = mean == null ? term : mean.add(term);
+            }
+            long c = mean.getShape().get(0);
+            NDArray covariance = scratch.eye((int) c).mul(COVARIANCE_EPSILON);
+            for (int s = 0; s < means.size(); s++) {
+                NDArray offset = means.get(s).sub(mean).reshape(c, 1);
+                NDArray term = covariances.get(s).add(offset.matMul(offset.transpose()));
+                covariance = covariance.add(term.mul(styleWeights.get(s).floatValue()));
+            }
+            NDArray root = sqrtm(covariance);
+            return new StyleTarget(null, keep(mean, targets), keep(covariance, targets), keep(root, targets));
         }
     }
 
@@ -185,10 +208,10 @@ public final class StyleObjective implements AutoCloseable {
      * root's trace equals that of {@code (Σ^½ Σt Σ^½)^½} (same eigenvalues), so the target's root,
      * computed once, is the outer factor and each evaluation takes one root.
      */
-    private static NDArray wasserstein(NDArray tap, StyleTarget target) {
+    static NDArray wasserstein(NDArray tap, StyleTarget target) {
         long c = tap.getShape().get(0);
         NDArray mean = channelMean(tap);
-        NDArray covariance = covariance(mean, secondMoment(tap));
+        NDArray covariance = centredCovariance(tap).add(tap.getManager().eye((int) c).mul(COVARIANCE_EPSILON));
         NDArray root = target.covarianceRoot();
         NDArray cross = sqrtm(root.matMul(covariance).matMul(root));
         NDArray meanTerm = mean.sub(target.mean()).square().sum();
@@ -201,19 +224,16 @@ public final class StyleObjective implements AutoCloseable {
         return tap.reshape(tap.getShape().get(0), -1).mean(new int[] {1});
     }
 
-    /** {@code F·Fᵀ / (H·W)}, the second raw moment of the channels; with the C in the denominator as well it is the Gram matrix. */
-    private static NDArray secondMoment(NDArray tap) {
+    /**
+     * The channels' covariance over positions, {@code (F − μ)(F − μ)ᵀ / (H·W)}: from the centred
+     * taps, so that it stays positive semi-definite in float32 (see {@link #create}).
+     */
+    static NDArray centredCovariance(NDArray tap) {
         long c = tap.getShape().get(0);
         long hw = tap.getShape().get(1) * tap.getShape().get(2);
         NDArray f = tap.reshape(c, hw);
-        return f.matMul(f.transpose()).div((float) hw);
-    }
-
-    /** {@code srm − μμᵀ + εI}. */
-    private static NDArray covariance(NDArray mean, NDArray secondMoment) {
-        long c = mean.getShape().get(0);
-        NDArray outer = mean.reshape(c, 1).matMul(mean.reshape(1, c));
-        return secondMoment.sub(outer).add(secondMoment.getManager().eye((int) c).mul(COVARIANCE_EPSILON));
+        NDArray centred = f.sub(f.mean(new int[] {1}, true));
+        return centred.matMul(centred.transpose()).div((float) hw);
     }
 
     private static NDArray trace(NDArray matrix) {

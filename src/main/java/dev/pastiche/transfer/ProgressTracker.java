@@ -1,6 +1,7 @@
 package dev.pastiche.transfer;
 
 import dev.pastiche.perception.LossTerms;
+import dev.pastiche.perception.Losses;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -70,8 +71,11 @@ final class ProgressTracker {
         double fraction = Math.min(1.0, (workBefore + stageWork[stage] * iteration / stageIterations[stage]) / totalWork);
         double elapsed = (now - startNanos) / 1e9;
         Double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : null;
-        latest = new TransferProgress(stage + 1, stageWork.length, iteration, stageIterations[stage], evaluations, fraction,
-                losses.read(), eta);
+        Losses read = losses.read();
+        if (!Double.isFinite(read.total())) {
+            throw new TransferDivergedException("the loss at stage " + (stage + 1) + ", iteration " + iteration);
+        }
+        latest = new TransferProgress(stage + 1, stageWork.length, iteration, stageIterations[stage], evaluations, fraction, read, eta);
         lastPublished = now;
         listener.progress(latest);
     }

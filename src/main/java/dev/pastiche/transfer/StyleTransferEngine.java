@@ -128,6 +128,7 @@ public class StyleTransferEngine {
      * @param cancelled polled before every evaluation
      * @throws TransferCancelledException when {@code cancelled} turned true (or the thread was interrupted)
      * @throws TransferDeadlineException when {@code deadlineSeconds} passed
+     * @throws TransferDivergedException when the loss or the image stopped being finite
      */
     public TransferResult run(TransferRequest request, TransferListener listener, BooleanSupplier cancelled) {
         ResolvedOptions options = admit(request.options(), request.content().width(), request.content().height());
@@ -292,12 +293,16 @@ public class StyleTransferEngine {
     private static RgbImage deliverable(NDArray current, ImageAverage average, RgbImage stageContent, ResolvedOptions options,
             NDManager stage) {
         RgbImage image;
-        if (average == null) {
-            image = ImageTensors.toImage(current);
-        } else {
-            try (NDManager scope = stage.newSubManager()) {
-                image = ImageTensors.toImage(average.get(scope));
+        try {
+            if (average == null) {
+                image = ImageTensors.toImage(current);
+            } else {
+                try (NDManager scope = stage.newSubManager()) {
+                    image = ImageTensors.toImage(average.get(scope));
+                }
             }
+        } catch (ArithmeticException e) {
+            throw new TransferDivergedException("the image");
         }
         return options.output().preserveColors() ? ColorPreservation.apply(image, stageContent) : image;
     }

@@ -206,6 +206,28 @@ class StyleTransferJobTests {
     org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
     @Test
+    void theEngineOptionsRoundTripAndTheResultCountsIterationsAndEvaluations() throws Exception {
+        HttpResponse<byte[]> created = api.post(JOBS, job("{\"size\": 48, \"minSize\": 32, \"scales\": 2, \"iterations\": 3, "
+                + "\"initialIterations\": 2, \"optimizer\": \"lbfgs\", \"pooling\": \"avg\", \"styleLoss\": \"w2\", "
+                + "\"styleLayerWeights\": [1, 1, 1, 2, 4], \"averageDecay\": 0.9, \"seed\": 5}"));
+        assertThat(created.statusCode()).isEqualTo(202);
+        JsonNode options = json(created).get("options");
+        assertThat(options.get("pooling").asString()).isEqualTo("avg");
+        assertThat(options.get("styleLoss").asString()).isEqualTo("w2");
+        assertThat(options.get("initialIterations").asInt()).isEqualTo(2);
+        assertThat(options.get("averageDecay").asDouble()).isEqualTo(0.9);
+        assertThat(options.get("styleLayerWeights").valueStream().map(JsonNode::asDouble)).containsExactly(1.0, 1.0, 1.0, 2.0, 4.0);
+
+        JsonNode done = await(json(created).get("id").asString(), j -> j.get("status").asString().equals("succeeded"));
+        JsonNode result = done.get("result");
+        // at most two iterations at the lower stage and three at the last (fewer when max_eval stops L-BFGS), one evaluation or more each
+        assertThat(result.get("iterations").asInt()).isBetween(2, 5);
+        assertThat(result.get("evaluations").asInt()).isGreaterThanOrEqualTo(result.get("iterations").asInt());
+        assertThat(done.get("progress").get("evaluations").asInt()).isEqualTo(result.get("evaluations").asInt());
+        assertThat(result.get("losses").get("total").asDouble()).isFinite().isPositive();
+    }
+
+    @Test
     void aJobThisWorkerCannotFitFailsAtOnceAsTooLargeWithAdvice() throws Exception {
         // another, far larger worker is live, so the submission is accepted; this worker (8 GB) cannot run it
         jdbc.sql("INSERT INTO worker_budget (node_id, budget_bytes, seen_at) VALUES ('huge-worker', ?, ?)")
