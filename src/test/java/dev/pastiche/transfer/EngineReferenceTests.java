@@ -1,0 +1,182 @@
+package dev.pastiche.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pastiche.image.RgbImage;
+import dev.pastiche.perception.Losses;
+import dev.pastiche.perception.PerceptionModel;
+import dev.pastiche.vgg.VggFeatures;
+import dev.pastiche.vgg.VggVariant;
+import dev.pastiche.vgg.weights.ReferenceWeights;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The engine's options against PyTorch (scripts/reference/make_engine_fixtures.py): VGG19 with
+ * seeded He-uniform weights, whose deep layers carry a real share of the style loss, 64² images,
+ * content init. Adam runs with average pooling, the averaged image and per-layer style weights,
+ * each compared step by step with torch.optim.Adam;
+ * L-BFGS is compared, at equal evaluations, with torch.optim.LBFGS run unclamped and clamped at
+ * the end, and with the service's former projection that re-evaluated every step.
+ */
+class EngineReferenceTests {
+
+    @TempDir
+    static Path dir;
+
+    private static PerceptionModel model;
+    private static StyleTransferEngine engine;
+    private static JsonNode expected;
+    private static RgbImage content;
+
+    @BeforeAll
+    static void load() throws IOException {
+        try (InputStream in = EngineReferenceTests.class.getResourceAsStream("/reference/engine.json")) {
+            expected = JsonMapper.shared().readTree(in);
+        }
+        List<String> taps = VggVariant.VGG19.tapNames();
+        Path file = ReferenceWeights.writeSeeded(dir.resolve("vgg19-seeded.safetensors"),
+                VggFeatures.upTo(VggVariant.VGG19, taps.get(taps.size() - 1)).torchvisionShapes(), expected.get("weights").get("seed").asLong());
+        model = new PerceptionModel(TransferFixtures.vgg19(), ReferenceWeights.file(file), new SimpleMeterRegistry());
+        engine = TransferFixtures.engine(model);
+        content = TransferFixtures.resource("transfer-content.png");
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static List<Double> doubles(JsonNode array) {
+        List<Double> values = new ArrayList<>();
+        array.forEach(v -> values.add(v.asDouble()));
+        return values;
+    }
+
+    private static List<RgbImage> styles(JsonNode names) {
+        List<RgbImage> styles = new ArrayList<>();
+        names.forEach(n -> styles.add(TransferFixtures.resource(n.asString())));
+        return styles;
+    }
+
+    private static OptionsBuilder options(JsonNode run) {
+        List<Double> weights = doubles(run.get("weights"));
+        return OptionsBuilder.options().with("size", 64).with("init", "content").with("seed", 1).with("contentWeight", weights.get(0))
+                .with("styleWeight", weights.get(1)).with("tvWeight", weights.size() > 2 ? weights.get(2) : 0.0);
+    }
+
+    /**
+     * Each recorded step within a thousandth, or three times what a 1e-6 change of the start moves
+     * it by in PyTorch alone (the fixture's {@code stability}): Adam's sign-like steps flip ReLU and
+     * max-pool units, so trajectories that differ by a hair drift apart by up to 5e-3 by step 50.
+     * W2 is not here: on this fixture the engine's float32 Newton–Schulz square root diverges at
+     * iteration 43 (see the closing note of the engine issue), and the run fails as diverged.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"adam-max", "adam-avg", "adam-ema", "adam-layer-weights"})
+    void adamAgreesWithTorchOptimAdamStepByStep(String name) {
+        JsonNode run = expected.get("cases").get(name);
+        List<RgbImage> styles = styles(run.get("styles"));
+        OptionsBuilder builder = options(run).with("optimizer", "adam").with("learningRate", run.get("learningRate").asDouble())
+                .with("iterations", run.get("steps").asInt()).with("styleWeights", doubles(run.get("styleWeights")))
+                .with("styleLayerWeights", doubles(run.get("styleLayerWeights"))).with("pooling", run.get("pooling").asString())
+                .with("styleLoss", run.get("styleLoss").asString()).with("averageDecay", run.get("averageDecay").asDouble());
+        Map<Integer, Losses> trajectory = new HashMap<>();
+        TransferListener recorder = new TransferListener() {
+            @Override
+            public void progress(TransferProgress progress) {
+                trajectory.put(progress.iteration(), progress.losses());
+            }
+        };
+
+        TransferResult result = engine.run(TransferFixtures.request(engine, content, styles, builder.build()), recorder, () -> false);
+
+        assertThat(result.evaluations()).isEqualTo(run.get("steps").asInt());
+        double contentWeight = run.get("weights").get(0).asDouble();
+        JsonNode stability = run.get("stability").get("maxRelativeChange");
+        for (Map.Entry<String, JsonNode> step : run.get("lossesAtStep").properties()) {
+            assertLosses(name + " step " + step.getKey(), trajectory.get(Integer.parseInt(step.getKey())), step.getValue(), contentWeight,
+                    tolerance(stability.get(step.getKey())));
+        }
+        assertLosses(name + " delivered", result.losses(), run.get("delivered"), contentWeight, tolerance(stability.get("delivered")));
+    }
+
+    private static double tolerance(JsonNode stability) {
+        return Math.max(1e-3, 3 * stability.asDouble());
+    }
+
+    /**
+     * Total, style and TV to a relative {@code relative}; the content term by its weighted
+     * contribution relative to the total, since a light content weight leaves it small.
+     */
+    private static void assertLosses(String what, Losses actual, JsonNode want, double contentWeight, double relative) {
+        assertThat(actual).as(what).isNotNull();
+        double total = want.get("total").asDouble();
+        assertThat(actual.total()).as(what + " total").isCloseTo(total, within(relative * total));
+        assertThat(actual.style()).as(what + " style").isCloseTo(want.get("style").asDouble(), within(relative * want.get("style").asDouble()));
+        assertThat(actual.tv()).as(what + " tv").isCloseTo(want.get("tv").asDouble(), within(relative * want.get("tv").asDouble()));
+        assertThat(contentWeight * actual.content()).as(what + " weighted content")
+                .isCloseTo(contentWeight * want.get("content").asDouble(), within(relative * total));
+    }
+
+    /** One L-BFGS iterate: evaluations spent to reach it and its total loss (it lies in [0, 1]: it is what would be delivered). */
+    private record Iterate(int evaluations, double total) {
+    }
+
+    @Test
+    void lbfgsDeliversNoWorseThanTorchUnclampedOrTheFormerProjectionAtEqualEvaluations() {
+        JsonNode lbfgs = expected.get("lbfgs");
+        int budget = 0;
+        for (JsonNode point : lbfgs.get("torchUnclamped")) {
+            budget = Math.max(budget, point.get("evaluations").asInt());
+        }
+        List<Iterate> iterates = new ArrayList<>();
+        TransferListener recorder = new TransferListener() {
+            @Override
+            public void progress(TransferProgress progress) {
+                iterates.add(new Iterate(progress.evaluations(), progress.losses().total()));
+            }
+        };
+        TransferOptions options = options(lbfgs).with("optimizer", "lbfgs").with("iterations", budget).build();
+
+        List<RgbImage> styles = lbfgs.has("styles") ? styles(lbfgs.get("styles")) : List.of(TransferFixtures.resource("transfer-style.png"));
+        TransferResult result = engine.run(TransferFixtures.request(engine, content, styles, options), recorder, () -> false);
+
+        assertThat(result.evaluations()).isLessThanOrEqualTo(budget * 5 / 4);
+        for (String method : List.of("torchUnclamped", "projectedReevaluating")) {
+            for (JsonNode point : lbfgs.get(method)) {
+                int evaluations = point.get("evaluations").asInt();
+                double theirs = point.get("total").asDouble();
+                double ours = bestWithin(iterates, evaluations);
+                assertThat(ours).as("%s at %d evaluations: ours %.6g, theirs %.6g", method, evaluations, ours, theirs)
+                        .isLessThanOrEqualTo(theirs * 1.001);
+            }
+        }
+    }
+
+    /** The loss of the last iterate reached within {@code evaluations}: what a run stopped there delivers. */
+    private static double bestWithin(List<Iterate> iterates, int evaluations) {
+        double loss = Double.POSITIVE_INFINITY;
+        for (Iterate iterate : iterates) {
+            if (iterate.evaluations() <= evaluations) {
+                loss = iterate.total();
+            }
+        }
+        return loss;
+    }
+}
