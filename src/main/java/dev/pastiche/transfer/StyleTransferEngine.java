@@ -39,7 +39,8 @@ public class StyleTransferEngine {
     private final PerceptionModel model;
     private final TransferProperties properties;
     private final Timer evaluationTimer;
-    private final ReentrantLock running = new ReentrantLock(true);
+    /** Per process, not per engine: libtorch's gradients are not safe beside another optimisation in the same JVM. */
+    private static final ReentrantLock RUNNING = new ReentrantLock(true);
 
     public StyleTransferEngine(PerceptionModel model, TransferProperties properties, MeterRegistry meters) {
         this.model = model;
@@ -134,7 +135,7 @@ public class StyleTransferEngine {
         ResolvedOptions options = admit(request.options(), request.content().width(), request.content().height());
         FeatureExtractor extractor = model.extractor();
         try {
-            running.lockInterruptibly();
+            RUNNING.lockInterruptibly();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TransferCancelledException();
@@ -142,7 +143,7 @@ public class StyleTransferEngine {
         try {
             return optimise(extractor, request, options, listener, cancelled);
         } finally {
-            running.unlock();
+            RUNNING.unlock();
         }
     }
 
