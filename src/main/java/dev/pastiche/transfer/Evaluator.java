@@ -16,6 +16,17 @@ final class Evaluator {
         void beforeEvaluation();
 
         void afterEvaluation();
+
+        /** Neither checks nor times: for measuring a bare step. */
+        Observer NONE = new Observer() {
+            @Override
+            public void beforeEvaluation() {
+            }
+
+            @Override
+            public void afterEvaluation() {
+            }
+        };
     }
 
     private final StyleObjective objective;

@@ -52,15 +52,7 @@ class AdamReadbackTests {
                 StyleObjective objective = StyleObjective.create(model.extractor(), job, content,
                         List.of(TransferFixtures.picture(48, 48, 2)), options.layers(), options.weights())) {
             Adam adam = new Adam(job, 0.02);
-            Evaluator evaluator = new Evaluator(objective, new Evaluator.Observer() {
-                @Override
-                public void beforeEvaluation() {
-                }
-
-                @Override
-                public void afterEvaluation() {
-                }
-            });
+            Evaluator evaluator = new Evaluator(objective, Evaluator.Observer.NONE);
             NDArray x = ImageTensors.batch(job, content);
             x = adam.step(x, evaluator);
             JniUtils.startProfile(false, false, false);

@@ -110,29 +110,16 @@ class EngineReferenceTests {
         double contentWeight = run.get("weights").get(0).asDouble();
         JsonNode stability = run.get("stability").get("maxRelativeChange");
         for (Map.Entry<String, JsonNode> step : run.get("lossesAtStep").properties()) {
-            assertLosses(name + " step " + step.getKey(), trajectory.get(Integer.parseInt(step.getKey())), step.getValue(), contentWeight,
+            TransferFixtures.assertLosses(name + " step " + step.getKey(), trajectory.get(Integer.parseInt(step.getKey())), step.getValue(), contentWeight,
                     tolerance(stability.get(step.getKey())));
         }
-        assertLosses(name + " delivered", result.losses(), run.get("delivered"), contentWeight, tolerance(stability.get("delivered")));
+        TransferFixtures.assertLosses(name + " delivered", result.losses(), run.get("delivered"), contentWeight, tolerance(stability.get("delivered")));
     }
 
     private static double tolerance(JsonNode stability) {
         return Math.max(1e-3, 3 * stability.asDouble());
     }
 
-    /**
-     * Total, style and TV to a relative {@code relative}; the content term by its weighted
-     * contribution relative to the total, since a light content weight leaves it small.
-     */
-    private static void assertLosses(String what, Losses actual, JsonNode want, double contentWeight, double relative) {
-        assertThat(actual).as(what).isNotNull();
-        double total = want.get("total").asDouble();
-        assertThat(actual.total()).as(what + " total").isCloseTo(total, within(relative * total));
-        assertThat(actual.style()).as(what + " style").isCloseTo(want.get("style").asDouble(), within(relative * want.get("style").asDouble()));
-        assertThat(actual.tv()).as(what + " tv").isCloseTo(want.get("tv").asDouble(), within(relative * want.get("tv").asDouble()));
-        assertThat(contentWeight * actual.content()).as(what + " weighted content")
-                .isCloseTo(contentWeight * want.get("content").asDouble(), within(relative * total));
-    }
 
     /** One L-BFGS iterate: evaluations spent to reach it and its total loss (it lies in [0, 1]: it is what would be delivered). */
     private record Iterate(int evaluations, double total) {

@@ -33,15 +33,7 @@ public final class StepOpCountMain {
                     StyleObjective objective = StyleObjective.create(model.extractor(), job, content, List.of(style), options.layers(),
                             options.weights())) {
                 Adam adam = new Adam(job, 0.02);
-                Evaluator evaluator = new Evaluator(objective, new Evaluator.Observer() {
-                    @Override
-                    public void beforeEvaluation() {
-                    }
-
-                    @Override
-                    public void afterEvaluation() {
-                    }
-                });
+                Evaluator evaluator = new Evaluator(objective, Evaluator.Observer.NONE);
                 NDArray x = ImageTensors.batch(job, content);
                 for (int i = 0; i < 3; i++) {
                     x = adam.step(x, evaluator);

@@ -1,6 +1,11 @@
 package dev.pastiche.transfer;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import dev.pastiche.image.ImageDecoder;
+import dev.pastiche.perception.Losses;
+import tools.jackson.databind.JsonNode;
 import dev.pastiche.image.ImageProperties;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.ModelProperties;
@@ -56,6 +61,21 @@ final class TransferFixtures {
     /** A request as a job makes it: the options resolved once, by the engine that runs them. */
     static TransferRequest request(StyleTransferEngine engine, RgbImage content, List<RgbImage> styles, TransferOptions options) {
         return new TransferRequest(content, styles, engine.resolve(options, styles.size()));
+    }
+
+    /**
+     * Total, style and TV of a run against a torch fixture's, to a relative {@code relative}; the
+     * content term by its weighted contribution relative to the total, since the light content
+     * weights the fixtures use leave it small.
+     */
+    static void assertLosses(String what, Losses actual, JsonNode want, double contentWeight, double relative) {
+        assertThat(actual).as(what).isNotNull();
+        double total = want.get("total").asDouble();
+        assertThat(actual.total()).as(what + " total").isCloseTo(total, within(relative * total));
+        assertThat(actual.style()).as(what + " style").isCloseTo(want.get("style").asDouble(), within(relative * want.get("style").asDouble()));
+        assertThat(actual.tv()).as(what + " tv").isCloseTo(want.get("tv").asDouble(), within(relative * want.get("tv").asDouble()));
+        assertThat(contentWeight * actual.content()).as(what + " weighted content")
+                .isCloseTo(contentWeight * want.get("content").asDouble(), within(relative * total));
     }
 
     static RgbImage resource(String name) {

@@ -72,10 +72,9 @@ class TransferReferenceTests {
 
         assertThat(result.evaluations()).isEqualTo(50);
         for (Map.Entry<String, JsonNode> step : adam.get("lossesAtStep").properties()) {
-            assertLosses("step " + step.getKey(), trajectory.get(Integer.parseInt(step.getKey())), step.getValue(), 1e-3,
-                    options.contentWeight());
+            TransferFixtures.assertLosses("step " + step.getKey(), trajectory.get(Integer.parseInt(step.getKey())), step.getValue(), options.contentWeight(), 1e-3);
         }
-        assertLosses("final", result.losses(), adam.get("final"), 1e-3, options.contentWeight());
+        TransferFixtures.assertLosses("final", result.losses(), adam.get("final"), options.contentWeight(), 1e-3);
     }
 
     @Test
@@ -90,18 +89,4 @@ class TransferReferenceTests {
         assertThat(result.losses().total()).isLessThan(lbfgs.get("initial").get("total").asDouble() / 2);
     }
 
-    /**
-     * Total, style and TV to a relative {@code relative}; the content term, which carries a weight
-     * of 1 beside 1e5 for style here and so is barely optimised, by its weighted contribution
-     * relative to the total.
-     */
-    private static void assertLosses(String what, Losses actual, JsonNode want, double relative, double contentWeight) {
-        assertThat(actual).as(what).isNotNull();
-        double total = want.get("total").asDouble();
-        assertThat(actual.total()).as(what + " total").isCloseTo(total, within(relative * total));
-        assertThat(actual.style()).as(what + " style").isCloseTo(want.get("style").asDouble(), within(relative * want.get("style").asDouble()));
-        assertThat(actual.tv()).as(what + " tv").isCloseTo(want.get("tv").asDouble(), within(relative * want.get("tv").asDouble()));
-        assertThat(contentWeight * actual.content()).as(what + " weighted content")
-                .isCloseTo(contentWeight * want.get("content").asDouble(), within(relative * total));
-    }
 }
