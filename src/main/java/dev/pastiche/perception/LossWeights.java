@@ -15,6 +15,11 @@ public record LossWeights(double contentWeight, double styleWeight, double tvWei
 
     public LossWeights {
         styleWeights = List.copyOf(styleWeights);
-        styleLayerWeights = List.copyOf(styleLayerWeights);
+        // empty only in a job stored before the option existed: ResolvedOptions fills it in
+        styleLayerWeights = styleLayerWeights == null ? List.of() : List.copyOf(styleLayerWeights);
+    }
+
+    public LossWeights withStyleLayerWeights(List<Double> weights) {
+        return new LossWeights(contentWeight, styleWeight, tvWeight, styleWeights, weights);
     }
 }

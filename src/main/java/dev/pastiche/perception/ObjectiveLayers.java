@@ -12,5 +12,8 @@ public record ObjectiveLayers(String contentLayer, List<String> styleLayers, Sty
 
     public ObjectiveLayers {
         styleLayers = List.copyOf(styleLayers);
+        // absent in a job stored before these options existed: it ran with Gram terms and max pools
+        styleLoss = styleLoss == null ? StyleLoss.GRAM : styleLoss;
+        pooling = pooling == null ? Pooling.MAX : pooling;
     }
 }

@@ -1,5 +1,8 @@
 package dev.pastiche.transfer;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+
 /**
  * How big the output is and how the work is spread over the coarse-to-fine stages (API.md).
  *
@@ -10,8 +13,14 @@ package dev.pastiche.transfer;
  * @param deadlineSeconds 0 for none
  * @param downscaleToFit run smaller instead of refusing when the run does not fit the memory budget
  */
-public record Schedule(int size, int scales, int minSize, int iterations, int initialIterations, double styleScale,
+public record Schedule(int size, int scales, int minSize, int iterations,
+        @JsonSetter(nulls = Nulls.AS_EMPTY) int initialIterations, double styleScale,
         long deadlineSeconds, boolean downscaleToFit) {
+
+    public Schedule {
+        // 0 only in a job stored before initialIterations existed (resolve gives at least 1): then every stage ran them all
+        initialIterations = initialIterations == 0 ? iterations : initialIterations;
+    }
 
     /** The same schedule at a smaller size (memory admission's downscale). */
     Schedule withSize(int newSize) {

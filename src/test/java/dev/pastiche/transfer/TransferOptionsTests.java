@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.pastiche.perception.Pooling;
+import dev.pastiche.perception.StyleLoss;
 import dev.pastiche.vgg.VggVariant;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -13,6 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Defaults and validation of API.md's style-transfer options, as {@link StyleTransferEngine#resolve} applies them. */
 class TransferOptionsTests {
@@ -50,6 +54,24 @@ class TransferOptionsTests {
         assertThat(options.output().previewEvery()).isEqualTo(25);
         assertThat(options.schedule().deadlineSeconds()).isZero();
         assertThat(options.schedule().downscaleToFit()).isFalse();
+    }
+
+    @Test
+    void aJobStoredBeforeTheEngineOptionsExistedReadsBackAsTheRunItWas() {
+        JsonMapper json = JsonMapper.builder().build();
+        ResolvedOptions current = resolve(OptionsBuilder.options().with("scales", 3).with("iterations", 40).build(), 1);
+        ObjectNode stored = (ObjectNode) json.valueToTree(current);
+        // the fields that engine round two added; a row written before it has none of them
+        stored.remove(List.of("initialIterations", "averageDecay", "styleLoss", "pooling", "styleLayerWeights"));
+
+        ResolvedOptions read = json.treeToValue(stored, ResolvedOptions.class);
+
+        assertThat(read.schedule().initialIterations()).as("every stage ran all iterations").isEqualTo(40);
+        assertThat(read.optimisation().averageDecay()).isZero();
+        assertThat(read.layers().styleLoss()).isEqualTo(StyleLoss.GRAM);
+        assertThat(read.layers().pooling()).isEqualTo(Pooling.MAX);
+        assertThat(read.weights().styleLayerWeights()).hasSize(current.layers().styleLayers().size()).containsOnly(1.0);
+        assertThat(read.weights().styleWeights()).isEqualTo(current.weights().styleWeights());
     }
 
     @Test
