@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_fixtures import CONTENT, MEAN, OUT, STD, STYLE, formula, gram, make_images, tap_names  # noqa: E402
 
 SEED = 7
-NS_ITERATIONS = 15
+NS_ITERATIONS = 20
 W2_EPS = 1e-4
 RECORD_STEPS = (1, 10, 25, 50)
 PERTURBATION = 1e-6
@@ -104,15 +104,28 @@ def average_pooled(features):
     return features
 
 
-def sqrtm_ns(a, iterations=NS_ITERATIONS):
-    """Coupled Newton–Schulz square root of an SPD matrix: plain matmuls, so autograd differentiates it."""
+def newton_schulz(a, iterations=NS_ITERATIONS):
+    """Coupled Newton–Schulz iterations on an SPD matrix: (a^½, a^-½), in float64 and outside autograd.
+
+    float64, as the engine does, so that the iterations add no rounding of their own. More than
+    NS_ITERATIONS is worse: the float32 rounding of a nearly singular input leaves it small negative
+    eigenvalues, which each iteration multiplies by about 1.5 (see the error table main prints)."""
+    a = a.detach().double()
     eye = torch.eye(a.shape[0], dtype=a.dtype)
     norm = a.norm()
     y, z = a / norm, eye
     for _ in range(iterations):
         t = 0.5 * (3 * eye - z @ y)
         y, z = y @ t, t @ z
-    return y * norm.sqrt()
+    return y * norm.sqrt(), z / norm.sqrt()
+
+
+def trace_sqrtm(m, iterations=NS_ITERATIONS):
+    """tr(m^½) with the gradient ½·m^-½ (exact for symmetric m: 2·tr(L) = tr(m^-½ dm) where m^½L + Lm^½ = dm),
+    both from one Newton–Schulz run, instead of autograd through the iterations."""
+    root, inverse_root = newton_schulz(m, iterations)
+    linear = (m * (0.5 * inverse_root).to(m.dtype)).sum()
+    return linear - linear.detach() + torch.trace(root).to(m.dtype)
 
 
 def sqrtm_eigh(a):
@@ -131,21 +144,21 @@ def covariance(mean, srm):
     return srm - torch.outer(mean, mean) + W2_EPS * torch.eye(mean.shape[0], dtype=mean.dtype)
 
 
-def w2_term(f, target, sqrtm=sqrtm_ns):
+def w2_term(f, target, trace_root=trace_sqrtm):
     """crowsonkb's W2 term of one layer against a (mean, covariance, covariance^½) target, over C."""
     mean_t, cov_t, sqrt_cov_t = target
     mean, srm = moments(f)
     cov = covariance(mean, srm)
-    cross = sqrtm(sqrt_cov_t @ cov @ sqrt_cov_t)
-    return ((mean - mean_t).pow(2).sum() + torch.trace(cov + cov_t - 2 * cross)) / f.shape[0]
+    cross = trace_root(sqrt_cov_t @ cov @ sqrt_cov_t)
+    return ((mean - mean_t).pow(2).sum() + torch.trace(cov + cov_t) - 2 * cross) / f.shape[0]
 
 
-def w2_target(taps, style_weights, sqrtm=sqrtm_ns):
+def w2_target(taps, style_weights, sqrtm=lambda a: newton_schulz(a)[0].float()):
     """Blends the styles' raw moments (not their covariances), then takes the covariance's root once."""
     mean = sum(w * moments(t)[0] for w, t in zip(style_weights, taps))
     srm = sum(w * moments(t)[1] for w, t in zip(style_weights, taps))
     cov = covariance(mean, srm)
-    return mean, cov, sqrtm(cov)
+    return mean, cov, sqrtm(cov).to(cov.dtype)
 
 
 class Objective:
@@ -273,19 +286,20 @@ def layer_terms_at(objective, x):
 
 
 def newton_schulz_error(objective, x, styles, style_weights):
-    """Each layer's W2 term at x with k Newton–Schulz iterations (float32, as the loss computes it) against
+    """Each layer's W2 term at x with k Newton–Schulz iterations (float64, as the loss computes them) against
     the exact value (float64 eigendecomposition)."""
     with torch.no_grad():
         taps, style_taps = objective.taps(x), [objective.taps(s) for s in styles]
         out = {}
         for k in STYLE:
             f, sf = taps[k][0], [t[k][0] for t in style_taps]
-            exact = float(w2_term(f.double(), w2_target([t.double() for t in sf], style_weights, sqrtm_eigh), sqrtm_eigh))
+            exact = float(w2_term(f.double(), w2_target([t.double() for t in sf], style_weights, sqrtm_eigh),
+                                  lambda a: torch.trace(sqrtm_eigh(a))))
             ns = {}
-            for n in (5, 10, 15, 20, 30):
-                sqrtm = lambda a, n=n: sqrtm_ns(a, n)
-                v = float(w2_term(f, w2_target(sf, style_weights, sqrtm), sqrtm))
-                ns[str(n)] = v if math.isfinite(v) else None  # null: float32 iteration broke down (JSON has no NaN)
+            for n in (10, 15, 20, 25, 30):
+                target = w2_target(sf, style_weights, lambda a, n=n: newton_schulz(a, n)[0].float())
+                v = float(w2_term(f, target, lambda a, n=n: trace_sqrtm(a, n)))
+                ns[str(n)] = v if math.isfinite(v) else None  # null: the iteration broke down (JSON has no NaN)
             out[k] = {"exact": exact, "newtonSchulz": ns,
                       "relativeError": {n: None if v is None else (v - exact) / exact for n, v in ns.items()}}
         return out
@@ -387,9 +401,14 @@ def keep_freed_memory():
 
 
 def main():
+    """With --only CASE (e.g. --only adam-w2), reruns that Adam case into the existing engine.json and stops."""
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     torch.set_num_threads(2)
     keep_freed_memory()
     began = time.time()
+    if only:
+        with open(os.path.join(OUT, "engine.json")) as f:
+            previous = json.load(f)
     style2 = stripes(np.random.default_rng(20261126), 64, 64)
     Image.fromarray(style2).save(os.path.join(OUT, "transfer-style2.png"))
     for img, name in zip(make_images(np.random.default_rng(20261127), 256, 256), ("lbfgs-content-256.png", "lbfgs-style-256.png")):
@@ -417,6 +436,10 @@ def main():
         "adam-layer-weights": dict(style_files=styles[:1], style_weights=[1.0], weights=ADAM_WEIGHTS["adam-layer-weights"],
                                    layer_weights=[0.5, 1.0, 2.0, 4.0, 8.0]),
     }
+    if only:
+        specs = {only: specs[only]}
+        result = previous
+        result["newtonSchulzIterations"] = NS_ITERATIONS
     cases = {}
     for name, spec in specs.items():
         t = time.time()
@@ -431,12 +454,20 @@ def main():
         print("    rerun from content + %g noise, largest relative change: %s%s (%.0f s)"
               % (PERTURBATION, "  ".join("%s %.1e" % kv for kv in change.items()),
                  "" if max(change.values()) < 1e-4 else "  <- over 1e-4", time.time() - t), flush=True)
-    result["cases"] = cases
+    if only:
+        result["cases"].update(cases)
+    else:
+        result["cases"] = cases
     print("W2 term, Newton–Schulz against exact (relative error by iterations):")
     for k, v in result["w2NewtonSchulzError"].items():
         errors = ("%s: %s" % (n, "nan" if e is None else "%+.1e" % e) for n, e in v["relativeError"].items())
         print("  %s exact %.5g  %s" % (k, v["exact"], "  ".join(errors)))
 
+    if only:
+        with open(os.path.join(OUT, "engine.json"), "w") as f:
+            json.dump(result, f, indent=1)
+        print("rewrote %s in engine.json after %.0f s" % (only, time.time() - began), flush=True)
+        return
     print("L-BFGS 64²:")
     result["lbfgs"] = lbfgs_curves(features, names, "transfer-content.png", styles[0], [5, 10, 20, 40, 80, 160], 160)
     with open(os.path.join(OUT, "engine.json"), "w") as f:

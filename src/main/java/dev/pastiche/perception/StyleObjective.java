@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.vgg.LayerKind;
@@ -25,11 +26,13 @@ import java.util.Set;
 public final class StyleObjective implements AutoCloseable {
 
     /**
-     * Newton–Schulz iterations for the W2 matrix square roots: on the reference fixture's taps 15
-     * iterations give each layer's term within a few per cent of an exact eigendecomposition
-     * (scripts/reference/make_engine_fixtures.py), at 3 matmuls of C×C each.
+     * Newton–Schulz iterations for the W2 matrix square roots, at 3 matmuls of C×C each: on the
+     * reference fixture's taps 20 give each layer's term within 1e-3 of an exact eigendecomposition
+     * (scripts/reference/make_engine_fixtures.py). More are worse, not better: the float32 rounding
+     * of a nearly singular input leaves it small negative eigenvalues, which every iteration
+     * multiplies by about 1.5 (25 iterations are off by 1e-2 at block4 and block5, 30 give NaN).
      */
-    static final int NEWTON_SCHULZ_ITERATIONS = 15;
+    static final int NEWTON_SCHULZ_ITERATIONS = 20;
     /** Added to every covariance's diagonal so that its square root stays well defined (crowsonkb's 1e-4). */
     static final float COVARIANCE_EPSILON = 1e-4f;
 
@@ -132,7 +135,7 @@ public final class StyleObjective implements AutoCloseable {
                 NDArray term = covariances.get(s).add(offset.matMul(offset.transpose()));
                 covariance = covariance.add(term.mul(styleWeights.get(s).floatValue()));
             }
-            NDArray root = sqrtm(covariance);
+            NDArray root = newtonSchulz(covariance)[0];
             return new StyleTarget(null, keep(mean, targets), keep(covariance, targets), keep(root, targets));
         }
     }
@@ -213,10 +216,28 @@ public final class StyleObjective implements AutoCloseable {
         NDArray mean = channelMean(tap);
         NDArray covariance = centredCovariance(tap).add(tap.getManager().eye((int) c).mul(COVARIANCE_EPSILON));
         NDArray root = target.covarianceRoot();
-        NDArray cross = sqrtm(root.matMul(covariance).matMul(root));
+        NDArray cross = traceOfSquareRoot(root.matMul(covariance).matMul(root));
         NDArray meanTerm = mean.sub(target.mean()).square().sum();
-        NDArray traceTerm = trace(covariance).add(trace(target.covariance())).sub(trace(cross).mul(2f));
+        NDArray traceTerm = trace(covariance).add(trace(target.covariance())).sub(cross.mul(2f));
         return meanTerm.add(traceTerm).div((float) c);
+    }
+
+    /**
+     * {@code tr(m^½)} of a symmetric positive definite {@code m}, whose gradient autograd takes as
+     * {@code ½·m^-½}: exact for symmetric m (if {@code m^½·L + L·m^½ = dm} then {@code 2·tr(L) =
+     * tr(m^-½·dm)}), and both factors come from one Newton–Schulz run. Differentiating through the
+     * iterations instead kept every step's matrices for the backward pass and, in float32,
+     * amplified rounding until the gradient went NaN.
+     */
+    static NDArray traceOfSquareRoot(NDArray m) {
+        NDArray[] roots;
+        try (NDArray detached = m.stopGradient()) {
+            roots = newtonSchulz(detached);
+        }
+        NDArray halfInverse = roots[1].mul(0.5f);
+        // value tr(m^½), gradient ½·m^-½: the linear term's value cancels exactly
+        NDArray linear = m.mul(halfInverse).sum();
+        return linear.sub(linear.stopGradient()).add(trace(roots[0]));
     }
 
     /** The channel means of a (C, H, W) tap; over one flattened axis, as DJL's PyTorch engine reduces a mean over one axis only. */
@@ -242,24 +263,43 @@ public final class StyleObjective implements AutoCloseable {
     }
 
     /**
-     * The square root of a symmetric positive definite matrix by coupled Newton–Schulz iterations
-     * (Higham, "Functions of Matrices", 2008, §6.3): matmuls only, so it runs on any device and
-     * autograd differentiates it. Scaled by the Frobenius norm first, which puts every eigenvalue in
-     * (0, 1], where the iteration converges.
+     * {@code a^½} and {@code a^-½} of a symmetric positive definite matrix by coupled Newton–Schulz
+     * iterations (Higham, "Functions of Matrices", 2008, §6.3): matmuls only, so they run on any
+     * device. Scaled by the Frobenius norm first, which puts every eigenvalue in (0, 1], where the
+     * iteration converges. In float64, so that the iterations add no rounding of their own; not
+     * recorded by autograd (see {@link #traceOfSquareRoot}); float32 results.
      */
-    static NDArray sqrtm(NDArray a) {
-        long c = a.getShape().get(0);
-        NDArray norm = a.square().sum().sqrt();
-        NDArray identity = a.getManager().eye((int) c);
-        NDArray y = a.div(norm);
-        NDArray z = identity;
-        NDArray threeIdentity = identity.mul(3f);
-        for (int i = 0; i < NEWTON_SCHULZ_ITERATIONS; i++) {
-            NDArray t = threeIdentity.sub(z.matMul(y)).mul(0.5f);
-            y = y.matMul(t);
-            z = t.matMul(z);
+    static NDArray[] newtonSchulz(NDArray a) {
+        try (NDManager scratch = a.getManager().newSubManager()) {
+            int c = (int) a.getShape().get(0);
+            NDArray wide = a.toType(DataType.FLOAT64, true);
+            wide.attach(scratch);
+            NDArray norm = wide.square().sum().sqrt();
+            NDArray identity = scratch.eye(c, c, 0, DataType.FLOAT64);
+            NDArray threeIdentity = identity.mul(3.0);
+            NDArray y = wide.div(norm);
+            NDArray z = identity.duplicate();
+            for (int i = 0; i < NEWTON_SCHULZ_ITERATIONS; i++) {
+                // each step's matrices freed as it goes: a handful of C×C alive, not three per iteration
+                NDArray t;
+                try (NDArray zy = z.matMul(y)) {
+                    t = threeIdentity.sub(zy).muli(0.5);
+                }
+                NDArray nextY = y.matMul(t);
+                NDArray nextZ = t.matMul(z);
+                t.close();
+                y.close();
+                z.close();
+                y = nextY;
+                z = nextZ;
+            }
+            NDArray scale = norm.sqrt();
+            NDArray root = y.mul(scale).toType(DataType.FLOAT32, false);
+            NDArray inverseRoot = z.div(scale).toType(DataType.FLOAT32, false);
+            root.attach(a.getManager());
+            inverseRoot.attach(a.getManager());
+            return new NDArray[] {root, inverseRoot};
         }
-        return y.mul(norm.sqrt());
     }
 
     /** Mean squared vertical plus mean squared horizontal neighbour differences (API.md). */

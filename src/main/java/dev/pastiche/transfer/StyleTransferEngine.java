@@ -39,6 +39,8 @@ public class StyleTransferEngine {
     private final PerceptionModel model;
     private final TransferProperties properties;
     private final Timer evaluationTimer;
+    /** Adam's moments carried into the next stage, resized (the default), or restarted: the alternative the benchmark measures. */
+    private boolean carryAdamMoments = true;
     /** Per process, not per engine: libtorch's gradients are not safe beside another optimisation in the same JVM. */
     private static final ReentrantLock RUNNING = new ReentrantLock(true);
 
@@ -47,6 +49,12 @@ public class StyleTransferEngine {
         this.properties = properties;
         this.evaluationTimer = Timer.builder("pastiche.transfer.step")
                 .description("One objective evaluation (forward and backward) of a style transfer").register(meters);
+    }
+
+    /** For the time-to-loss benchmark: every stage starts Adam afresh instead of carrying its moments. */
+    StyleTransferEngine restartingAdamEachStage() {
+        carryAdamMoments = false;
+        return this;
     }
 
     /**
@@ -184,6 +192,10 @@ public class StyleTransferEngine {
                     }
                     Optimizer optimizer;
                     if (optimisation.optimizer() == OptimizerType.ADAM) {
+                        if (adam != null && !carryAdamMoments) {
+                            adam.discard();
+                            adam = null;
+                        }
                         adam = adam == null ? new Adam(stage, optimisation.learningRate()) : adam.resized(stage, dims[0], dims[1]);
                         optimizer = adam;
                     } else {

@@ -6,10 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.Losses;
 import dev.pastiche.perception.PerceptionModel;
-import dev.pastiche.vgg.VggFeatures;
-import dev.pastiche.vgg.VggVariant;
-import dev.pastiche.vgg.weights.ReferenceWeights;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -49,10 +45,7 @@ class EngineReferenceTests {
         try (InputStream in = EngineReferenceTests.class.getResourceAsStream("/reference/engine.json")) {
             expected = JsonMapper.shared().readTree(in);
         }
-        List<String> taps = VggVariant.VGG19.tapNames();
-        Path file = ReferenceWeights.writeSeeded(dir.resolve("vgg19-seeded.safetensors"),
-                VggFeatures.upTo(VggVariant.VGG19, taps.get(taps.size() - 1)).torchvisionShapes(), expected.get("weights").get("seed").asLong());
-        model = new PerceptionModel(TransferFixtures.vgg19(), ReferenceWeights.file(file), new SimpleMeterRegistry());
+        model = LbfgsCurve.seededModel(dir, expected.get("weights").get("seed").asLong());
         engine = TransferFixtures.engine(model);
         content = TransferFixtures.resource("transfer-content.png");
     }
@@ -83,12 +76,11 @@ class EngineReferenceTests {
     /**
      * Each recorded step within a thousandth, or three times what a 1e-6 change of the start moves
      * it by in PyTorch alone (the fixture's {@code stability}): Adam's sign-like steps flip ReLU and
-     * max-pool units, so trajectories that differ by a hair drift apart by up to 5e-3 by step 50.
-     * W2 is not here: on this fixture the engine's float32 Newton–Schulz square root diverges at
-     * iteration 43 (see the closing note of the engine issue), and the run fails as diverged.
+     * max-pool units, so trajectories that differ by a hair drift apart by up to 5e-3 by step 50
+     * (1e-2 with W2).
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"adam-max", "adam-avg", "adam-ema", "adam-layer-weights"})
+    @ValueSource(strings = {"adam-max", "adam-avg", "adam-w2", "adam-ema", "adam-layer-weights"})
     void adamAgreesWithTorchOptimAdamStepByStep(String name) {
         JsonNode run = expected.get("cases").get(name);
         List<RgbImage> styles = styles(run.get("styles"));
@@ -121,49 +113,22 @@ class EngineReferenceTests {
     }
 
 
-    /** One L-BFGS iterate: evaluations spent to reach it and its total loss (it lies in [0, 1]: it is what would be delivered). */
-    private record Iterate(int evaluations, double total) {
-    }
-
     @Test
     void lbfgsDeliversNoWorseThanTorchUnclampedOrTheFormerProjectionAtEqualEvaluations() {
         JsonNode lbfgs = expected.get("lbfgs");
-        int budget = 0;
-        for (JsonNode point : lbfgs.get("torchUnclamped")) {
-            budget = Math.max(budget, point.get("evaluations").asInt());
-        }
-        List<Iterate> iterates = new ArrayList<>();
-        TransferListener recorder = new TransferListener() {
-            @Override
-            public void progress(TransferProgress progress) {
-                iterates.add(new Iterate(progress.evaluations(), progress.losses().total()));
-            }
-        };
-        TransferOptions options = options(lbfgs).with("optimizer", "lbfgs").with("iterations", budget).build();
+        int budget = LbfgsCurve.budget(lbfgs);
 
-        List<RgbImage> styles = lbfgs.has("styles") ? styles(lbfgs.get("styles")) : List.of(TransferFixtures.resource("transfer-style.png"));
-        TransferResult result = engine.run(TransferFixtures.request(engine, content, styles, options), recorder, () -> false);
+        List<LbfgsCurve.Iterate> iterates = LbfgsCurve.run(engine, lbfgs);
 
-        assertThat(result.evaluations()).isLessThanOrEqualTo(budget * 5 / 4);
+        assertThat(iterates.get(iterates.size() - 1).evaluations()).isLessThanOrEqualTo(budget * 5 / 4);
         for (String method : List.of("torchUnclamped", "projectedReevaluating")) {
             for (JsonNode point : lbfgs.get(method)) {
                 int evaluations = point.get("evaluations").asInt();
                 double theirs = point.get("total").asDouble();
-                double ours = bestWithin(iterates, evaluations);
+                double ours = LbfgsCurve.lossWithin(iterates, evaluations);
                 assertThat(ours).as("%s at %d evaluations: ours %.6g, theirs %.6g", method, evaluations, ours, theirs)
                         .isLessThanOrEqualTo(theirs * 1.001);
             }
         }
-    }
-
-    /** The loss of the last iterate reached within {@code evaluations}: what a run stopped there delivers. */
-    private static double bestWithin(List<Iterate> iterates, int evaluations) {
-        double loss = Double.POSITIVE_INFINITY;
-        for (Iterate iterate : iterates) {
-            if (iterate.evaluations() <= evaluations) {
-                loss = iterate.total();
-            }
-        }
-        return loss;
     }
 }

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The time-to-loss part of the benchmark, in a fresh JVM: {@code SIZE ITERATIONS SCALES
- * [INITIAL…] [OPTIMIZER]} → one JSON line per run. Single-scale Adam and L-BFGS run
+ * [INITIAL…] [OPTIMIZER] [restart]} → one JSON line per run ({@code restart} adds an Adam run whose
+ * moments restart at every stage instead of being carried, resized). Single-scale Adam and L-BFGS run
  * {@code ITERATIONS} iterations; their final total loss is the target that each multi-scale run of
  * the same optimiser ({@code SCALES} stages, the lower ones running each {@code INITIAL}
  * iterations — the default schedule when none is given — and the last up to {@code ITERATIONS})
@@ -45,8 +46,11 @@ public final class TimeToLossMain {
         int scales = Integer.parseInt(args[2]);
         List<Integer> initials = new ArrayList<>();
         List<OptimizerType> optimizers = new ArrayList<>();
+        boolean restart = false;
         for (String arg : List.of(args).subList(3, args.length)) {
-            if (arg.chars().allMatch(Character::isDigit)) {
+            if (arg.equals("restart")) {
+                restart = true;
+            } else if (arg.chars().allMatch(Character::isDigit)) {
                 initials.add(Integer.parseInt(arg));
             } else {
                 optimizers.add(OptimizerType.valueOf(arg.toUpperCase(Locale.ROOT)));
@@ -71,6 +75,11 @@ public final class TimeToLossMain {
                     Run multi = run(engine, content, style, size, iterations, scales, initial, optimizer, single.finalLoss(),
                             name + " ×" + scales + (initial == null ? "" : " (" + initial + " at the lower stages)"));
                     System.out.println(multi.json());
+                }
+                if (restart && optimizer == OptimizerType.ADAM) {
+                    StyleTransferEngine restarting = TransferFixtures.engine(model).restartingAdamEachStage();
+                    System.out.println(run(restarting, content, style, size, iterations, scales, initials.get(0), optimizer, single.finalLoss(),
+                            name + " ×" + scales + ", moments restarted per stage").json());
                 }
             }
         }
