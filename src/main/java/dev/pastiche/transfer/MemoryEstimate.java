@@ -10,51 +10,130 @@ import java.util.List;
  * A run's peak native memory, estimated from its options before it starts, so that a request too
  * large for the machine is refused up front instead of dying mid-run.
  *
- * <p>Per stage, the larger of two phases. The style pass: one style image at a time (its taps die
- * before the next one's forward pass), forward only, at {@code styleScale} times the stage's side,
- * counted as a square of that side since the styles' shapes are not known at admission. The
- * optimisation: the activations autograd keeps for the backward pass (every layer output up to the
- * deepest tap, counted {@value #ACTIVATION_FACTOR} times for the saved inputs, the gradients flowing
- * back and allocator slack), the optimiser's image-sized state (L-BFGS: 2 × history + 6 vectors;
- * Adam: 6, with its moments carried between stages; the average 2 more), and the style targets
- * (C × C per layer; W2 keeps three and its Newton–Schulz iterations make a dozen per evaluation).
- * Plus a fixed allowance for the process's own tensors. Calibrated on VGG19 with Adam
- * (BenchmarkSuite, CPU): a 256² run peaked at 630 MB and a 512² one at 1,196 MB of process RSS.
+ * <p>Per stage, the larger of two phases. The style pass runs each style image forward without
+ * autograd, one at a time, at {@code styleScale} times the stage's side, counted as a square of
+ * that side since the styles' shapes are not known at admission. The optimisation runs the network
+ * forward and backward on the image and keeps the optimiser's image-sized vectors. A run's estimate
+ * is its largest stage's, with half the stage before it (what the allocator still holds), plus the
+ * style targets and a fixed allowance. Sizes are in {@link StyleObjective#activationBytes} (every
+ * layer output up to the deepest tap) and image vectors (3 × width × height floats).
+ *
+ * <p>Calibrated against measured peaks by {@code MemoryEstimateTests}: VGG19, the default layers,
+ * 128 and 256 px, 1–4 styles, styleScale 1–3, Adam and L-BFGS, multi-scale, W2 and average
+ * pooling, each run in a fresh JVM on the service's tuned jemalloc (docker/Dockerfile), its peak
+ * taken as VmHWM less the RSS before it. The estimate came out 1.1–1.35 times the measured peak on
+ * every configuration, never below it. Measured on the CPU only: on a GPU it is 1.0–1.2 times
+ * PyTorch's own peak allocation (docs/performance.md).
  */
 final class MemoryEstimate {
 
-    static final double ACTIVATION_FACTOR = 2.0;
-    static final long FIXED = 256L << 20;
+    /**
+     * The style pass, per byte of activations at the style side: the extractor closes each untapped
+     * output once the next layer has it, so only the taps and the layers in flight stay (0.35–0.41
+     * measured with one style).
+     */
+    static final double STYLE_PASS = 0.46;
+    /**
+     * Each further style, up to {@value #MORE_STYLES_COUNTED}, adds this much: the targets' small
+     * allocations between the passes fragment the freed blocks (0.36–0.48 measured with 2–8 styles).
+     */
+    static final double STYLE_PASS_PER_MORE_STYLE = 0.03;
+    static final int MORE_STYLES_COUNTED = 3;
+    /**
+     * The optimisation, per byte of activations: autograd keeps every layer's output for the
+     * backward pass (the extractor's closing frees only the Java handles), which adds the gradients
+     * of the layers in hand. Measured at 128² and 256²: 1.09, plus 31 MiB that do not grow with the
+     * image, which {@link #OPTIMISATION_FIXED} and {@link #FIXED} cover together.
+     */
+    static final double OPTIMISATION = 1.3;
+    static final long OPTIMISATION_FIXED = 24L << 20;
+    /**
+     * Besides tensors: oneDNN's primitives for the stage's shapes, images crossing JNI, DJL's
+     * bookkeeping (the intercept of the measured peaks, with {@link #OPTIMISATION_FIXED}).
+     */
+    static final long FIXED = 18L << 20;
+    /**
+     * Of the stage before, what stays resident into a stage's peak: the pages a stage frees stay
+     * with jemalloc for its decay time (10 s), and the next stage, whose blocks are twice as large,
+     * reuses only part of them (measured 0.25–0.5 of the previous stage's peak).
+     */
+    static final double PREVIOUS_STAGE = 0.5;
+    /**
+     * Adam's image-sized vectors: m, v, x, the gradient and the update's temporaries, which DJL
+     * frees when the step's scope closes. Its moments carried into the next stage are resized before
+     * that stage's first evaluation, so no stage holds both sizes at its peak.
+     */
+    static final int ADAM_VECTORS = 10;
+    /**
+     * L-BFGS: two vectors per history pair (y and s, {@link Lbfgs#HISTORY} pairs at most, one per
+     * iteration), each rounded up to jemalloc's size class (at most a quarter more; measured 2.2 per
+     * pair).
+     */
+    static final double LBFGS_VECTORS_PER_PAIR = 2.5;
+    /**
+     * L-BFGS besides its history: the line search keeps every point's gradient until the iteration
+     * ends (26 at most), and the iterate, its gradient, the last step, the direction and the
+     * recursion's temporaries.
+     */
+    static final int LBFGS_VECTORS = 40;
+    /** The averaged image ({@code averageDecay}): its sum and the average made from it. */
+    static final int AVERAGE_VECTORS = 2;
+    /**
+     * W2, per style layer, in C × C matrices: an evaluation keeps five per Newton–Schulz iteration
+     * and about twenty around them (covariance, products, traces) for every layer until it ends,
+     * and the backward pass makes their gradients (85–90 measured at VGG19's default layers).
+     */
+    static final int W2_MATRICES = 120;
+    /** W2's targets per style layer: the mean, the covariance and its square root (C × C each). */
+    static final int W2_TARGET_MATRICES = 3;
 
     private MemoryEstimate() {
     }
 
-    /** The largest stage's estimate. */
+    /** The largest stage's estimate, with what the stage before it left resident. */
     static long peakBytes(PerceptionModel model, ResolvedOptions options, int contentWidth, int contentHeight) {
         Schedule schedule = options.schedule();
+        List<Integer> sides = Scales.longestSides(schedule.size(), schedule.scales(), schedule.minSize());
+        int minimum = StyleObjective.smallestSide(model, options.layers());
         long peak = 0;
-        for (int side : Scales.longestSides(schedule.size(), schedule.scales(), schedule.minSize())) {
-            int[] dims = Scales.dimensions(contentWidth, contentHeight, side);
-            int styleSide = (int) Math.round(side * schedule.styleScale());
-            peak = Math.max(peak, stageBytes(model, options, dims[0], dims[1], styleSide));
-        }
-        return peak;
-    }
-
-    static long stageBytes(PerceptionModel model, ResolvedOptions options, int width, int height, int styleSide) {
-        ObjectiveLayers layers = options.layers();
-        long stylePass = StyleObjective.activationBytes(model, layers, styleSide, styleSide);
-        long activations = (long) (ACTIVATION_FACTOR * StyleObjective.activationBytes(model, layers, width, height));
-        long image = 4L * 3 * width * height;
-        long vectors = options.optimisation().optimizer() == OptimizerType.LBFGS ? 2L * Lbfgs.HISTORY + 6 : 6;
-        if (options.optimisation().averageDecay() > 0) {
-            vectors += 2;
+        long previous = 0;
+        for (int k = 0; k < sides.size(); k++) {
+            int[] dims = Scales.dimensions(contentWidth, contentHeight, sides.get(k));
+            // as StyleTransferEngine sizes the styles
+            int styleSide = Math.max(minimum, (int) Math.round(sides.get(k) * schedule.styleScale()));
+            long stage = stageBytes(model, options, dims[0], dims[1], styleSide, schedule.iterationsOf(k, sides.size()));
+            peak = Math.max(peak, stage + (long) (PREVIOUS_STAGE * previous));
+            previous = stage;
         }
         long targets = 0;
-        List<Integer> channels = StyleObjective.styleChannels(model, layers);
-        for (int c : channels) {
-            targets += 4L * c * c * (layers.styleLoss() == StyleLoss.W2 ? 3 + 12 : 1);
+        for (int c : StyleObjective.styleChannels(model, options.layers())) {
+            targets += 4L * c * c * (options.layers().styleLoss() == StyleLoss.W2 ? W2_TARGET_MATRICES : 1);
         }
-        return Math.max(stylePass, activations + vectors * image) + targets + FIXED;
+        return peak + targets + FIXED;
+    }
+
+    /** A stage's larger phase: its style pass or its optimisation. */
+    static long stageBytes(PerceptionModel model, ResolvedOptions options, int width, int height, int styleSide, int iterations) {
+        ObjectiveLayers layers = options.layers();
+        Optimisation optimisation = options.optimisation();
+        int moreStyles = Math.min(options.weights().styleWeights().size() - 1, MORE_STYLES_COUNTED);
+        long stylePass = (long) ((STYLE_PASS + STYLE_PASS_PER_MORE_STYLE * moreStyles)
+                * StyleObjective.activationBytes(model, layers, styleSide, styleSide));
+
+        double vectors = optimisation.optimizer() == OptimizerType.LBFGS
+                ? LBFGS_VECTORS_PER_PAIR * Math.min(Lbfgs.HISTORY, iterations) + LBFGS_VECTORS
+                : ADAM_VECTORS;
+        if (optimisation.averageDecay() > 0) {
+            vectors += AVERAGE_VECTORS;
+        }
+        long w2 = 0;
+        if (layers.styleLoss() == StyleLoss.W2) {
+            for (int c : StyleObjective.styleChannels(model, layers)) {
+                w2 += 4L * c * c * W2_MATRICES;
+            }
+        }
+        long optimisationPass = (long) (OPTIMISATION * StyleObjective.activationBytes(model, layers, width, height)) + OPTIMISATION_FIXED
+                + (long) (vectors * 4 * 3 * width * height) + w2;
+        return Math.max(stylePass, optimisationPass);
     }
 }

@@ -435,8 +435,8 @@ class StyleTransferEngineTests {
 
     @Test
     void whenNoSizeFitsTheRefusalSuggestsNoSize() {
-        // below the fixed allowance for targets and the line search, nothing fits
-        DataSize tiny = DataSize.ofMegabytes(100);
+        // below the allowances that do not shrink with the image (the backward pass's, the process's), nothing fits
+        DataSize tiny = DataSize.ofMegabytes(40);
         TransferProperties limits = TransferFixtures.LIMITS;
         StyleTransferEngine small = TransferFixtures.engine(model,
                 new TransferProperties(limits.maxSize(), limits.maxIterations(), limits.maxStyles(), tiny));
@@ -445,7 +445,7 @@ class StyleTransferEngineTests {
         TransferTooLargeException e = catchThrowableOfType(TransferTooLargeException.class, () -> small.admit(options, 96, 64));
 
         assertThat(e).isNotNull();
-        assertThat(e.getMessage()).contains("100 MB").contains("pastiche.transfer.memory-budget");
+        assertThat(e.getMessage()).contains("40 MB").contains("pastiche.transfer.memory-budget");
         Matcher suggested = AT_MOST.matcher(e.getMessage());
         while (suggested.find()) {
             int size = Integer.parseInt(suggested.group(1));
