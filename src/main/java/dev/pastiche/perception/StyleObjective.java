@@ -46,6 +46,15 @@ public final class StyleObjective implements AutoCloseable {
 
     /** One style layer's target: its Gram matrix, or for W2 the mean, covariance and the covariance's square root. */
     record StyleTarget(NDArray gram, NDArray mean, NDArray covariance, NDArray covarianceRoot) {
+
+        /** Lends the arrays to {@code scope} until it closes. */
+        void lend(NDManager scope) {
+            for (NDArray array : new NDArray[] {gram, mean, covariance, covarianceRoot}) {
+                if (array != null) {
+                    array.tempAttach(scope);
+                }
+            }
+        }
     }
 
     private StyleObjective(FeatureExtractor extractor, NDManager targets, ObjectiveLayers layers, LossWeights weights,
@@ -187,6 +196,10 @@ public final class StyleObjective implements AutoCloseable {
 
     /** Total, content, style and tv, as scalars in the graph. */
     private NDArray[] terms(NDArray x) {
+        // the first operand owns a result: what an evaluation makes from a target (W2's root · Σ · root,
+        // its roots and traces, about 40 MB at VGG19's default layers) must die with the evaluation's
+        // scope, not pile up in the stage's targets until the stage ends
+        styleTargets.forEach(target -> target.lend(x.getManager()));
         var features = extractor.taps(x, taps, layers.pooling());
         NDArray content = PerceptualMath.meanSquaredError(features.get(layers.contentLayer()).get(0), contentTarget);
         NDArray style = null;
@@ -338,6 +351,23 @@ public final class StyleObjective implements AutoCloseable {
                 w /= 2;
             }
             elements += layer.outChannels() * h * w;
+        }
+        return 4 * elements;
+    }
+
+    /** Bytes of the style layers' taps at width × height: what W2 copies, centred, for the covariances. */
+    public static long styleTapBytes(PerceptionModel model, ObjectiveLayers layers, int width, int height) {
+        long elements = 0;
+        long h = height;
+        long w = width;
+        for (FeatureLayer layer : model.variant().featureLayers()) {
+            if (layer.kind() == LayerKind.MAXPOOL) {
+                h /= 2;
+                w /= 2;
+            }
+            if (layer.tap() != null && layers.styleLayers().contains(layer.tap())) {
+                elements += layer.outChannels() * h * w;
+            }
         }
         return 4 * elements;
     }

@@ -21,24 +21,29 @@ import java.util.List;
  * <p>Calibrated against measured peaks by {@code MemoryEstimateTests}: VGG19, the default layers,
  * 128 and 256 px, 1–4 styles, styleScale 1–3, Adam and L-BFGS, multi-scale, W2 and average
  * pooling, each run in a fresh JVM on the service's tuned jemalloc (docker/Dockerfile), its peak
- * taken as VmHWM less the RSS before it. The estimate came out 1.1–1.35 times the measured peak on
+ * taken as VmHWM less the RSS before it. The estimate came out 1.1–1.45 times the measured peak on
  * every configuration, never below it. Measured on the CPU only: on a GPU it is 1.0–1.2 times
  * PyTorch's own peak allocation (docs/performance.md).
  */
 final class MemoryEstimate {
 
     /**
-     * The style pass, per byte of activations at the style side: the extractor closes each untapped
-     * output once the next layer has it, so only the taps and the layers in flight stay (0.35–0.41
-     * measured with one style).
+     * The style pass with one style, per byte of activations at the style side: the extractor closes
+     * each untapped output once the next layer has it, so only the taps and the layers in flight
+     * stay (0.34–0.42 measured).
      */
-    static final double STYLE_PASS = 0.46;
+    static final double STYLE_PASS = 0.5;
     /**
-     * Each further style, up to {@value #MORE_STYLES_COUNTED}, adds this much: the targets' small
-     * allocations between the passes fragment the freed blocks (0.36–0.48 measured with 2–8 styles).
+     * The style pass with several styles: each pass finds the one before's freed blocks still with
+     * the allocator (see {@link #PREVIOUS_STAGE}) and reuses only part of them (0.40–0.51 measured
+     * with 2–8 styles).
      */
-    static final double STYLE_PASS_PER_MORE_STYLE = 0.03;
-    static final int MORE_STYLES_COUNTED = 3;
+    static final double STYLE_PASS_SEVERAL = 0.56;
+    /**
+     * W2's style pass adds a centred copy of every style tap, made once the forward pass's larger
+     * working set is gone (0.42–0.51 measured in all).
+     */
+    static final double W2_STYLE_PASS = 0.05;
     /**
      * The optimisation, per byte of activations: autograd keeps every layer's output for the
      * backward pass (the extractor's closing frees only the Java handles), which adds the gradients
@@ -79,13 +84,14 @@ final class MemoryEstimate {
     /** The averaged image ({@code averageDecay}): its sum and the average made from it. */
     static final int AVERAGE_VECTORS = 2;
     /**
-     * W2, per style layer, in C × C matrices: the evaluation's graph keeps the covariance, its
-     * products with the target's root and the root's inverse factor for the backward pass, which
-     * makes their gradients; the Newton–Schulz run itself, outside the graph, holds a handful of
-     * float64 matrices at a time (about 20 in all measured at VGG19's default layers; counted
-     * twice over, as the 256×192 W2 configuration of MemoryEstimateTests is the only one to pin it).
+     * W2's optimisation, besides the network: the centred copy of every style tap, which the
+     * covariances' backward pass needs ({@link StyleObjective#styleTapBytes}), and per style layer
+     * about 17 C × C matrices an evaluation keeps until it ends (the covariance, its products with
+     * the target's root, the square root's factors, the traces), with their gradients: 18–19
+     * measured in all. The Newton–Schulz iterations run outside autograd and free their matrices as
+     * they go.
      */
-    static final int W2_MATRICES = 40;
+    static final int W2_MATRICES = 24;
     /** W2's targets per style layer: the mean, the covariance and its square root (C × C each). */
     static final int W2_TARGET_MATRICES = 3;
 
@@ -118,9 +124,9 @@ final class MemoryEstimate {
     static long stageBytes(PerceptionModel model, ResolvedOptions options, int width, int height, int styleSide, int iterations) {
         ObjectiveLayers layers = options.layers();
         Optimisation optimisation = options.optimisation();
-        int moreStyles = Math.min(options.weights().styleWeights().size() - 1, MORE_STYLES_COUNTED);
-        long stylePass = (long) ((STYLE_PASS + STYLE_PASS_PER_MORE_STYLE * moreStyles)
-                * StyleObjective.activationBytes(model, layers, styleSide, styleSide));
+        boolean w2 = layers.styleLoss() == StyleLoss.W2;
+        double styleFactor = (options.weights().styleWeights().size() == 1 ? STYLE_PASS : STYLE_PASS_SEVERAL) + (w2 ? W2_STYLE_PASS : 0);
+        long stylePass = (long) (styleFactor * StyleObjective.activationBytes(model, layers, styleSide, styleSide));
 
         double vectors = optimisation.optimizer() == OptimizerType.LBFGS
                 ? LBFGS_VECTORS_PER_PAIR * Math.min(Lbfgs.HISTORY, iterations) + LBFGS_VECTORS
@@ -128,14 +134,14 @@ final class MemoryEstimate {
         if (optimisation.averageDecay() > 0) {
             vectors += AVERAGE_VECTORS;
         }
-        long w2 = 0;
-        if (layers.styleLoss() == StyleLoss.W2) {
+        long optimisationPass = (long) (OPTIMISATION * StyleObjective.activationBytes(model, layers, width, height)) + OPTIMISATION_FIXED
+                + (long) (vectors * 4 * 3 * width * height);
+        if (w2) {
+            optimisationPass += StyleObjective.styleTapBytes(model, layers, width, height);
             for (int c : StyleObjective.styleChannels(model, layers)) {
-                w2 += 4L * c * c * W2_MATRICES;
+                optimisationPass += 4L * c * c * W2_MATRICES;
             }
         }
-        long optimisationPass = (long) (OPTIMISATION * StyleObjective.activationBytes(model, layers, width, height)) + OPTIMISATION_FIXED
-                + (long) (vectors * 4 * 3 * width * height) + w2;
         return Math.max(stylePass, optimisationPass);
     }
 }

@@ -78,8 +78,8 @@ class MemoryEstimateTests {
             config(1, 128, 128, "optimizer", "adam", "iterations", 3),
             // 110 iterations fill L-BFGS's history of 100 pairs
             config(1, 128, 128, "optimizer", "lbfgs", "iterations", 110),
-            config(4, 128, 128, "optimizer", "lbfgs", "iterations", 3, "styleScale", 3),
-            config(2, 256, 256, "optimizer", "lbfgs", "iterations", 3, "styleScale", 2),
+            config(2, 128, 128, "optimizer", "lbfgs", "iterations", 3, "styleScale", 3),
+            config(4, 256, 256, "optimizer", "lbfgs", "iterations", 3, "styleScale", 2, "styleLoss", "w2"),
             config(1, 256, 256, "optimizer", "adam", "iterations", 3, "styleScale", 3),
             config(3, 256, 192, "optimizer", "adam", "iterations", 2, "styleLoss", "w2", "pooling", "avg", "averageDecay", 0.9),
             config(2, 256, 256, "optimizer", "adam", "iterations", 3, "initialIterations", 2, "scales", 3, "styleScale", 1.5),

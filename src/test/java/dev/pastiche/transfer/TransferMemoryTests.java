@@ -64,6 +64,27 @@ class TransferMemoryTests {
     }
 
     @Test
+    void w2EvaluationsLeaveNothingBehindInTheStage() {
+        List<Integer> arrays = new ArrayList<>();
+        TransferListener probe = new TransferListener() {
+            @Override
+            public void progress(TransferProgress progress) {
+                arrays.add(model.extractor().liveArrays());
+            }
+        };
+        int before = model.extractor().liveArrays();
+        TransferOptions options = OptionsBuilder.options().with("size", 64).with("iterations", 4).with("optimizer", OptimizerType.ADAM)
+                .with("styleLoss", "w2").with("seed", 3).build();
+        engine.run(TransferFixtures.request(engine, TransferFixtures.picture(64, 64, 1),
+                List.of(TransferFixtures.picture(64, 64, 2)), options), probe, () -> false);
+
+        // what an evaluation makes from the targets (W2's root · Σ · root and its square root) dies with the evaluation
+        assertThat(arrays).hasSize(4);
+        assertThat(arrays.subList(1, 4)).as("live NDArrays at each evaluation").containsOnly(arrays.get(1));
+        assertThat(model.extractor().liveArrays()).isEqualTo(before);
+    }
+
+    @Test
     void lbfgsHistoryIsBoundedAndReleasedWithTheRun() {
         List<Integer> arrays = new ArrayList<>();
         TransferListener probe = new TransferListener() {
