@@ -375,7 +375,7 @@ class BenchmarkSuite {
 
     /** Single-scale against multi-scale, Adam against L-BFGS, to the same loss. */
     private List<SvgChart.Series> timeToLoss() throws Exception {
-        List<JsonNode> runs = runAll(java(TimeToLossMain.class, "" + LOSS_SIZE, "" + LOSS_ITERATIONS, "" + LOSS_SCALES, "restart"), Malloc.TUNED);
+        List<JsonNode> runs = runAll(java(TimeToLossMain.class, "" + LOSS_SIZE, "" + LOSS_ITERATIONS, "" + LOSS_SCALES, "carry"), Malloc.TUNED);
         section("Time to a given loss", String.format(Locale.ROOT, "Content %d×%d, style %d², random weights, tuned jemalloc. Each optimiser's "
                 + "single-scale run does %d evaluations at full size; its final total loss is the target at which the %d-scale run "
                 + "(stages of up to %d evaluations, ×√2 apart) is stopped. Seconds count from the run's start, targets and lower "
@@ -394,8 +394,8 @@ class BenchmarkSuite {
             JsonNode toTarget = r.get("secondsToTarget");
             String ratio = single ? "1" : toTarget.isNull() ? "not reached"
                     : String.format(Locale.ROOT, "**%.2f**", toTarget.asDouble() / singleSeconds.get(optimizer));
-            // the target is the default schedule's; the restarted-moments run is the alternative it was chosen over
-            if (!single && !name.contains("restarted")) {
+            // the target is the default schedule's; the carried-moments run is the alternative it was chosen over
+            if (!single && !name.contains("carried")) {
                 targets.put("multiscale-" + optimizer, toTarget.isNull() ? "" : "" + toTarget.asDouble() / singleSeconds.get(optimizer));
             }
             line(String.format(Locale.ROOT, "| %s | %.1f | %.4g | %s | %s |", name, r.get("seconds").asDouble(), r.get("finalLoss").asDouble(),

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The time-to-loss part of the benchmark, in a fresh JVM: {@code SIZE ITERATIONS SCALES
- * [INITIAL…] [OPTIMIZER] [restart]} → one JSON line per run ({@code restart} adds an Adam run whose
- * moments restart at every stage instead of being carried, resized). Single-scale Adam and L-BFGS run
+ * [INITIAL…] [OPTIMIZER] [carry]} → one JSON line per run ({@code carry} adds an Adam run whose
+ * moments are carried into every next stage, resized, instead of restarted). Single-scale Adam and L-BFGS run
  * {@code ITERATIONS} iterations; their final total loss is the target that each multi-scale run of
  * the same optimiser ({@code SCALES} stages, the lower ones running each {@code INITIAL}
  * iterations — the default schedule when none is given — and the last up to {@code ITERATIONS})
@@ -46,10 +46,10 @@ public final class TimeToLossMain {
         int scales = Integer.parseInt(args[2]);
         List<Integer> initials = new ArrayList<>();
         List<OptimizerType> optimizers = new ArrayList<>();
-        boolean restart = false;
+        boolean carry = false;
         for (String arg : List.of(args).subList(3, args.length)) {
-            if (arg.equals("restart")) {
-                restart = true;
+            if (arg.equals("carry")) {
+                carry = true;
             } else if (arg.chars().allMatch(Character::isDigit)) {
                 initials.add(Integer.parseInt(arg));
             } else {
@@ -76,10 +76,10 @@ public final class TimeToLossMain {
                             name + " ×" + scales + (initial == null ? "" : " (" + initial + " at the lower stages)"));
                     System.out.println(multi.json());
                 }
-                if (restart && optimizer == OptimizerType.ADAM) {
-                    StyleTransferEngine restarting = TransferFixtures.engine(model).restartingAdamEachStage();
-                    System.out.println(run(restarting, content, style, size, iterations, scales, initials.get(0), optimizer, single.finalLoss(),
-                            name + " ×" + scales + ", moments restarted per stage").json());
+                if (carry && optimizer == OptimizerType.ADAM) {
+                    StyleTransferEngine carrying = TransferFixtures.engine(model).carryingAdamMoments();
+                    System.out.println(run(carrying, content, style, size, iterations, scales, initials.get(0), optimizer, single.finalLoss(),
+                            name + " ×" + scales + ", moments carried across stages").json());
                 }
             }
         }
