@@ -62,14 +62,6 @@ final class Adam implements Optimizer {
         }
     }
 
-    /** Frees the moments now rather than with the job (when the next stage restarts them). */
-    void discard() {
-        if (m != null) {
-            m.close();
-            v.close();
-        }
-    }
-
     /** Hands the state to a longer-lived scope, so that it survives its stage for {@link #resized}. */
     void keepIn(NDManager owner) {
         if (m != null) {

@@ -197,11 +197,8 @@ public class StyleTransferEngine {
                     }
                     Optimizer optimizer;
                     if (optimisation.optimizer() == OptimizerType.ADAM) {
-                        if (adam != null && !carryAdamMoments) {
-                            adam.discard();
-                            adam = null;
-                        }
-                        adam = adam == null ? new Adam(stage, optimisation.learningRate()) : adam.resized(stage, dims[0], dims[1]);
+                        // restarted: the previous stage's moments died with its scope
+                        adam = adam == null || !carryAdamMoments ? new Adam(stage, optimisation.learningRate()) : adam.resized(stage, dims[0], dims[1]);
                         optimizer = adam;
                     } else {
                         optimizer = new Lbfgs(stage, stageIterations[k]);
@@ -240,7 +237,7 @@ public class StyleTransferEngine {
                     } else {
                         x = average != null ? average.get(job) : current;
                         x.attach(job);
-                        if (adam != null) {
+                        if (adam != null && carryAdamMoments) {
                             adam.keepIn(job);
                         }
                     }
