@@ -36,7 +36,8 @@ final class Adam implements Optimizer {
     /**
      * This optimiser's state carried into the next stage, resized to its height × width (as
      * crowsonkb's style-transfer-pytorch does): the first moment bicubically, the second bilinearly
-     * and kept non-negative; the step count, and so the bias correction, continues.
+     * and kept non-negative; the step count, and so the bias correction, continues. Only the
+     * benchmark's alternative carries them: the engine restarts Adam at every stage (measured better).
      */
     Adam resized(NDManager nextStage, int width, int height) {
         Adam next = new Adam(nextStage, learningRate);

@@ -65,8 +65,9 @@ final class MemoryEstimate {
     static final double PREVIOUS_STAGE = 0.5;
     /**
      * Adam's image-sized vectors: m, v, x, the gradient and the update's temporaries, which DJL
-     * frees when the step's scope closes. Its moments carried into the next stage are resized before
-     * that stage's first evaluation, so no stage holds both sizes at its peak.
+     * frees when the step's scope closes. Each stage starts them afresh (carried, for the benchmark's
+     * alternative, they are resized before the next stage's first evaluation), so no stage holds
+     * both sizes at its peak.
      */
     static final int ADAM_VECTORS = 10;
     /**
