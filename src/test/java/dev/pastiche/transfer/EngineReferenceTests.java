@@ -45,7 +45,7 @@ class EngineReferenceTests {
         try (InputStream in = EngineReferenceTests.class.getResourceAsStream("/reference/engine.json")) {
             expected = JsonMapper.shared().readTree(in);
         }
-        model = LbfgsCurve.seededModel(dir, expected.get("weights").get("seed").asLong());
+        model = TransferFixtures.seededModel(dir, expected.get("weights").get("seed").asLong());
         engine = TransferFixtures.engine(model);
         content = TransferFixtures.resource("transfer-content.png");
     }

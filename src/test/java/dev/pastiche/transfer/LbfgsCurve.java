@@ -1,13 +1,6 @@
 package dev.pastiche.transfer;
 
 import dev.pastiche.image.RgbImage;
-import dev.pastiche.perception.PerceptionModel;
-import dev.pastiche.vgg.VggFeatures;
-import dev.pastiche.vgg.VggVariant;
-import dev.pastiche.vgg.weights.ReferenceWeights;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import tools.jackson.databind.JsonNode;
@@ -24,14 +17,6 @@ final class LbfgsCurve {
     }
 
     private LbfgsCurve() {
-    }
-
-    /** A model on the seeded weights the fixtures were made with. */
-    static PerceptionModel seededModel(Path dir, long seed) throws IOException {
-        List<String> taps = VggVariant.VGG19.tapNames();
-        Path file = ReferenceWeights.writeSeeded(dir.resolve("vgg19-seeded-" + seed + ".safetensors"),
-                VggFeatures.upTo(VggVariant.VGG19, taps.get(taps.size() - 1)).torchvisionShapes(), seed);
-        return new PerceptionModel(TransferFixtures.vgg19(), ReferenceWeights.file(file), new SimpleMeterRegistry());
     }
 
     /** The largest evaluation count of torch's unclamped runs: the budget both sides are compared within. */

@@ -30,7 +30,7 @@ public final class LbfgsCurveMain {
         long seed = root.has("weightsSeed") ? root.get("weightsSeed").asLong() : root.get("weights").get("seed").asLong();
         Path dir = Files.createTempDirectory("pastiche-lbfgs");
         List<LbfgsCurve.Iterate> iterates;
-        try (PerceptionModel model = LbfgsCurve.seededModel(dir, seed)) {
+        try (PerceptionModel model = TransferFixtures.seededModel(dir, seed)) {
             iterates = LbfgsCurve.run(TransferFixtures.engine(model), fixture);
         }
         StringBuilder rows = new StringBuilder();

@@ -45,6 +45,14 @@ final class TransferFixtures {
         return new PerceptionModel(vgg19(), ReferenceWeights.file(file), new SimpleMeterRegistry());
     }
 
+    /** VGG19 on make_engine_fixtures.py's seeded He-uniform weights, loaded from a safetensors file. */
+    static PerceptionModel seededModel(Path dir, long seed) throws IOException {
+        List<String> taps = VggVariant.VGG19.tapNames();
+        Path file = ReferenceWeights.writeSeeded(dir.resolve("vgg19-seeded-" + seed + ".safetensors"),
+                VggFeatures.upTo(VggVariant.VGG19, taps.get(taps.size() - 1)).torchvisionShapes(), seed);
+        return new PerceptionModel(vgg19(), ReferenceWeights.file(file), new SimpleMeterRegistry());
+    }
+
     static PerceptionModel randomModel(Path dir) {
         WeightsProperties random = ReferenceWeights.properties(WeightsSource.RANDOM, null, false, dir, null);
         return new PerceptionModel(vgg19(), random, new SimpleMeterRegistry());

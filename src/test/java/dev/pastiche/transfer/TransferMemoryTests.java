@@ -65,18 +65,10 @@ class TransferMemoryTests {
 
     @Test
     void w2EvaluationsLeaveNothingBehindInTheStage() {
-        List<Integer> arrays = new ArrayList<>();
-        TransferListener probe = new TransferListener() {
-            @Override
-            public void progress(TransferProgress progress) {
-                arrays.add(model.extractor().liveArrays());
-            }
-        };
         int before = model.extractor().liveArrays();
-        TransferOptions options = OptionsBuilder.options().with("size", 64).with("iterations", 4).with("optimizer", OptimizerType.ADAM)
-                .with("styleLoss", "w2").with("seed", 3).build();
-        engine.run(TransferFixtures.request(engine, TransferFixtures.picture(64, 64, 1),
-                List.of(TransferFixtures.picture(64, 64, 2)), options), probe, () -> false);
+
+        List<Integer> arrays = liveArraysAtEachIteration(OptionsBuilder.options().with("size", 64).with("iterations", 4)
+                .with("optimizer", OptimizerType.ADAM).with("styleLoss", "w2").with("seed", 3).build());
 
         // what an evaluation makes from the targets (W2's root · Σ · root and its square root) dies with the evaluation
         assertThat(arrays).hasSize(4);
@@ -86,6 +78,20 @@ class TransferMemoryTests {
 
     @Test
     void lbfgsHistoryIsBoundedAndReleasedWithTheRun() {
+        int before = model.extractor().liveArrays();
+
+        List<Integer> arrays = liveArraysAtEachIteration(
+                OptionsBuilder.options().with("size", 64).with("iterations", 60).with("optimizer", OptimizerType.LBFGS).with("seed", 3).build());
+
+        // two history vectors per iteration at most, and each line search's points freed with its step
+        int iterationsAtMost = arrays.size();
+        assertThat(arrays.stream().mapToInt(Integer::intValue).max().orElseThrow())
+                .isLessThan(arrays.get(0) + 2 * iterationsAtMost + 40);
+        assertThat(model.extractor().liveArrays()).isEqualTo(before);
+    }
+
+    /** Runs 64² pictures with {@code options}; the extractor's live arrays at each published iteration. */
+    private static List<Integer> liveArraysAtEachIteration(TransferOptions options) {
         List<Integer> arrays = new ArrayList<>();
         TransferListener probe = new TransferListener() {
             @Override
@@ -93,15 +99,8 @@ class TransferMemoryTests {
                 arrays.add(model.extractor().liveArrays());
             }
         };
-        int before = model.extractor().liveArrays();
-        TransferOptions options = OptionsBuilder.options().with("size", 64).with("iterations", 60).with("optimizer", OptimizerType.LBFGS).with("seed", 3).build();
         engine.run(TransferFixtures.request(engine, TransferFixtures.picture(64, 64, 1),
                 List.of(TransferFixtures.picture(64, 64, 2)), options), probe, () -> false);
-
-        // two history vectors per iteration at most, and each line search's points freed with its step
-        int iterationsAtMost = arrays.size();
-        assertThat(arrays.stream().mapToInt(Integer::intValue).max().orElseThrow())
-                .isLessThan(arrays.get(0) + 2 * iterationsAtMost + 40);
-        assertThat(model.extractor().liveArrays()).isEqualTo(before);
+        return arrays;
     }
 }
