@@ -46,14 +46,7 @@ public class ImageDecoder {
      * @param what how to name the image in messages, e.g. the multipart field {@code reference}
      */
     public RgbImage decode(byte[] bytes, String what) {
-        if (bytes.length == 0) {
-            throw new ImageRejectedException(Reason.INVALID, what + " is empty; send a PNG or JPEG file");
-        }
-        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_TYPE,
-                what + " is not a PNG or JPEG image (judged by its content, not its name or declared type); send a PNG or JPEG file"));
-        BufferedImage decoded = read(bytes, format, what);
-        RgbImage rgb = toRgb(decoded);
-        return Orientation.apply(rgb, exifOrientation(bytes));
+        return Orientation.apply(toRgb(read(bytes, what)), exifOrientation(bytes));
     }
 
     /**
@@ -61,12 +54,7 @@ public class ImageDecoder {
      * applies), any other its grey level (white = applies). Checked as {@link #decode} checks images.
      */
     public Mask decodeMask(byte[] bytes, String what) {
-        if (bytes.length == 0) {
-            throw new ImageRejectedException(Reason.INVALID, what + " is empty; send a grey or transparent PNG, or a JPEG");
-        }
-        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_TYPE,
-                what + " is not a PNG or JPEG image (judged by its content, not its name or declared type); send a PNG or JPEG file"));
-        BufferedImage decoded = read(bytes, format, what);
+        BufferedImage decoded = read(bytes, what);
         RgbImage grey = transparent(decoded) ? alphaAsGrey(decoded) : toRgb(decoded);
         return Mask.ofLuma(Orientation.apply(grey, exifOrientation(bytes)));
     }
@@ -94,6 +82,16 @@ public class ImageDecoder {
             dst[i] = pack(a, a, a);
         }
         return grey;
+    }
+
+    /** The bytes as decoded, after the checks every upload gets: not empty, a PNG or JPEG by content, within max-pixels. */
+    private BufferedImage read(byte[] bytes, String what) {
+        if (bytes.length == 0) {
+            throw new ImageRejectedException(Reason.INVALID, what + " is empty; send a PNG or JPEG file");
+        }
+        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_TYPE,
+                what + " is not a PNG or JPEG image (judged by its content, not its name or declared type); send a PNG or JPEG file"));
+        return read(bytes, format, what);
     }
 
     private BufferedImage read(byte[] bytes, ImageFormat format, String what) {

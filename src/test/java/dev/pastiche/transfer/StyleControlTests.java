@@ -23,9 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StyleControlTests {
 
-    private static final String SHALLOW_CONTENT = "block2_conv2";
-    private static final List<String> SHALLOW_STYLE = List.of("block1_conv1", "block2_conv1");
-
     @TempDir
     static Path dir;
 
@@ -50,8 +47,7 @@ class StyleControlTests {
     }
 
     private static OptionsBuilder shallow(int size, int iterations) {
-        return OptionsBuilder.options().with("size", size).with("iterations", iterations).with("optimizer", OptimizerType.ADAM)
-                .with("contentLayer", SHALLOW_CONTENT).with("styleLayers", SHALLOW_STYLE).with("seed", 1);
+        return TransferFixtures.shallow(size, iterations).with("seed", 1);
     }
 
     private static TransferResult run(OptionsBuilder options, List<RgbImage> styles, List<Mask> masks, TransferListener listener) {

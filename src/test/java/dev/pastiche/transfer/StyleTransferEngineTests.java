@@ -43,9 +43,6 @@ import org.springframework.util.unit.DataSize;
  */
 class StyleTransferEngineTests {
 
-    private static final String SHALLOW_CONTENT = "block2_conv2";
-    private static final List<String> SHALLOW_STYLE = List.of("block1_conv1", "block2_conv1");
-
     @TempDir
     static Path dir;
 
@@ -67,10 +64,8 @@ class StyleTransferEngineTests {
         model.close();
     }
 
-    /** Few iterations of adam (one evaluation per iteration) on the shallow layers. */
     private static OptionsBuilder shallow(int size, int iterations) {
-        return OptionsBuilder.options().with("size", size).with("iterations", iterations).with("optimizer", OptimizerType.ADAM)
-                .with("contentLayer", SHALLOW_CONTENT).with("styleLayers", SHALLOW_STYLE);
+        return TransferFixtures.shallow(size, iterations);
     }
 
     private static TransferResult run(TransferOptions options, List<RgbImage> styles, TransferListener listener) {

@@ -67,6 +67,16 @@ final class TransferFixtures {
         return new StyleTransferEngine(model, limits, new SimpleMeterRegistry());
     }
 
+    /**
+     * Few iterations of adam (one evaluation per iteration) on blocks 1–2 only, where the behaviour
+     * under test does not depend on the network's depth: the forward pass stops at the deepest tap,
+     * which makes a run several times cheaper than on the default layers.
+     */
+    static OptionsBuilder shallow(int size, int iterations) {
+        return OptionsBuilder.options().with("size", size).with("iterations", iterations).with("optimizer", OptimizerType.ADAM)
+                .with("contentLayer", "block2_conv2").with("styleLayers", List.of("block1_conv1", "block2_conv1"));
+    }
+
     /** A request as a job makes it: the options resolved once, by the engine that runs them. */
     static TransferRequest request(StyleTransferEngine engine, RgbImage content, List<RgbImage> styles, TransferOptions options) {
         return request(engine, content, styles, List.of(), options);
