@@ -15,6 +15,8 @@ export const MASK_COLOURS = ['#e6194b', '#1f9e3a', '#1d4ed8', '#f58231', '#911eb
 const OVERLAY_ALPHA = 0.5;
 /** API.md: a mask's aspect ratio matches the content's within 1 %. */
 const ASPECT_TOLERANCE = 0.01;
+/** The widest the content is shown (studio.css's .mask-stage, 36rem), in CSS pixels. */
+const STAGE_WIDTH = 576;
 
 const overlay = () => $('#mask-overlay');
 
@@ -112,6 +114,8 @@ export function setMaskContent(file) {
       }));
     }
     size = next;
+    // a small image shown enlarged keeps its pixels sharp; a large one shown smaller is smoothed
+    $('.mask-stage').classList.toggle('enlarged', size.width < STAGE_WIDTH);
     const canvas = overlay();
     canvas.width = size.width;
     canvas.height = size.height;
