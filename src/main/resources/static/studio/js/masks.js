@@ -3,8 +3,8 @@
 // grey PNGs at the content image's size (white: the style applies; black: it does not).
 //
 // A mask is a canvas at the content's natural size whose alpha is the mask: the overlay colours that
-// alpha and the upload sends it as grey, so what is sent is what is shown. A mask with nothing
-// painted counts as none, as the service refuses an all-black one.
+// alpha and the request carries it as grey values, so what is sent is what is shown. A mask with
+// nothing painted counts as none, as the service refuses an all-black one.
 
 import { ApiError } from './api.js';
 import { $, clearProblem, h, showProblem } from './dom.js';
@@ -194,6 +194,8 @@ function maskOf(id) {
     const canvas = document.createElement('canvas');
     canvas.width = size.width;
     canvas.height = size.height;
+    // read back after every stroke (is anything painted?) and at every upload
+    canvas.getContext('2d', { willReadFrequently: true });
     mask = { canvas, painted: false };
     masks.set(id, mask);
   }
