@@ -8,10 +8,11 @@ anywhere; it took 50 minutes on two cores shared with a build (the W2 case 19, t
     /usr/bin/python3 scripts/reference/make_engine_fixtures.py
 
 It writes src/test/resources/reference/engine.json (Adam with max or average pooling, the Gram or
-the W2 style loss, an averaged image and style-layer weights; L-BFGS loss against evaluations at
-64²), lbfgs-256.json (the same L-BFGS curves at 256², for the benchmark) and the input images it
-adds (transfer-style2.png, lbfgs-content-256.png, lbfgs-style-256.png); the 64² content and first
-style are make_fixtures.py's. The network is torchvision's VGG19 with seeded He-uniform weights
+the W2 style loss, an averaged image, style-layer weights and two styles painted through masks;
+L-BFGS loss against evaluations at 64²), lbfgs-256.json (the same L-BFGS curves at 256², for the
+benchmark) and the input images it adds (transfer-style2.png, transfer-mask1.png,
+transfer-mask2.png, lbfgs-content-256.png, lbfgs-style-256.png); the 64² content and first style
+are make_fixtures.py's. The network is torchvision's VGG19 with seeded He-uniform weights
 that ReferenceWeights.seeded computes too: make_fixtures.py's Weyl formula makes every filter a
 phase-shifted copy of the last, and its block4/block5 style terms come out 1e-10 of block1's, so
 those weights cannot show a deep layer wrong. CI never runs this script.
@@ -48,7 +49,9 @@ ADAM_WEIGHTS = {
     "adam-w2": (0.1, 0.1, 1.0),
     "adam-ema": (0.1, 1e3, 1.0),
     "adam-layer-weights": (0.1, 1e3, 1.0),
+    "adam-masked": (0.1, 1e3, 1.0),
 }
+MASKS = ("transfer-mask1.png", "transfer-mask2.png")
 LBFGS_WEIGHTS = (1e2, 1e4, 10.0)
 LBFGS_256_BUDGETS = [5, 10, 20, 40, 80]
 
@@ -161,21 +164,55 @@ def w2_target(taps, style_weights, sqrtm=lambda a: newton_schulz(a)[0].float()):
     return mean, cov, sqrtm(cov).to(cov.dtype)
 
 
+def masks_image(size=64):
+    """The masked case's two 8-bit masks (x the column, y the row): they overlap in columns 19–22, the
+    second is half-strength (128) in rows 41–49, and some pixels lie under neither (content loss only)."""
+    y, x = np.mgrid[0:size, 0:size]
+    first = np.where(x < 23, 255, 0)
+    second = np.where((x >= 19) & (y < 41), 255, np.where((x >= 19) & (y >= 41) & (y < 50), 128, 0))
+    return [m.astype(np.uint8) for m in (first, second)]
+
+
+def load_mask(name):
+    """An 8-bit greyscale mask as float32 m = pixel / 255, H×W."""
+    return torch.from_numpy(np.array(Image.open(os.path.join(OUT, name)).convert("L")).astype(np.float32)) / 255.0
+
+
+def masked_gram(f, m):
+    """The Gram of a C×h×w tap weighted by the mask m resized to h×w: Fm·Fmᵀ / (C·Σm²) with Fm = F·m per pixel;
+    with m all ones it is gram(f)."""
+    c, h, w = f.shape
+    fm = f.reshape(c, h * w) * m.reshape(1, h * w)
+    return fm @ fm.t() / (c * m.pow(2).sum())
+
+
 class Objective:
     """API.md's style-transfer loss over the [0, 1] image with the engine's style options.
 
     names maps a features index to its tap name (the max-pooled network's numbering, kept when
-    average pooling replaces the pools)."""
+    average pooling replaces the pools). With masks (one H×W float tensor in [0, 1] per style, the
+    image's size), each style keeps its own Gram target and is compared, at every style layer, with
+    the masked Gram of the image's tap under its mask area-averaged to the tap's size; the style
+    term is then Σ_layers layerWeight · Σ_styles styleWeight · mean((masked Gram − style's Gram)²)."""
 
-    def __init__(self, features, names, content, styles, style_weights, weights, layer_weights=(1.0,) * 5, style_loss="gram"):
+    def __init__(self, features, names, content, styles, style_weights, weights, layer_weights=(1.0,) * 5, style_loss="gram",
+                 masks=None):
         self.features, self.names, self.weights = features, names, weights
         self.layer_weights, self.style_loss = layer_weights, style_loss
         total = sum(style_weights)
         self.style_weights = [w / total for w in style_weights]
+        self.masks = None
         with torch.no_grad():
-            self.content_target = self.taps(content)[CONTENT][0]
+            content_taps = self.taps(content)
+            self.content_target = content_taps[CONTENT][0]
             style_taps = [self.taps(s) for s in styles]
-            if style_loss == "gram":
+            if masks is not None:
+                if style_loss != "gram" or len(masks) != len(styles):
+                    raise ValueError("masks need the Gram loss and one mask per style")
+                self.masks = [{k: torch.nn.functional.adaptive_avg_pool2d(m[None, None], tuple(content_taps[k].shape[-2:]))[0, 0]
+                               for k in STYLE} for m in masks]
+                self.style_targets = [{k: gram(t[k][0]) for k in STYLE} for t in style_taps]
+            elif style_loss == "gram":
                 self.style_targets = {k: sum(w * gram(t[k][0]) for w, t in zip(self.style_weights, style_taps)) for k in STYLE}
             elif style_loss == "w2":
                 self.style_targets = {k: w2_target([t[k][0] for t in style_taps], self.style_weights) for k in STYLE}
@@ -193,6 +230,9 @@ class Objective:
 
     def layer_terms(self, t):
         """The unweighted style term of each layer."""
+        if self.masks is not None:
+            return {k: sum(w * (masked_gram(t[k][0], m[k]) - g[k]).pow(2).mean()
+                           for w, m, g in zip(self.style_weights, self.masks, self.style_targets)) for k in STYLE}
         if self.style_loss == "gram":
             return {k: (gram(t[k][0]) - self.style_targets[k]).pow(2).mean() for k in STYLE}
         return {k: w2_term(t[k][0], self.style_targets[k]) for k in STYLE}
@@ -322,14 +362,17 @@ def stability(objective, content, decay, reference, seeds=(1, 2)):
 
 
 def adam_case(features, names, content, style_files, style_weights, weights, layer_weights=(1.0,) * 5, pooling="max",
-              style_loss="gram", decay=0.0):
+              style_loss="gram", decay=0.0, mask_files=None):
     styles = [load(name) for name in style_files]
     network = average_pooled(features) if pooling == "avg" else features
-    objective = Objective(network, names, content, styles, style_weights, weights, layer_weights, style_loss)
+    masks = [load_mask(name) for name in mask_files] if mask_files else None
+    objective = Objective(network, names, content, styles, style_weights, weights, layer_weights, style_loss, masks)
     case = {"optimizer": "adam", "learningRate": 0.02, "steps": 50, "init": "content", "weights": list(weights),
             "styles": list(style_files), "styleWeights": list(style_weights), "styleLayerWeights": list(layer_weights),
             "pooling": pooling, "styleLoss": style_loss, "averageDecay": decay,
             "styleLayersAtStart": layer_terms_at(objective, content)}
+    if mask_files:
+        case["masks"] = list(mask_files)
     case.update(run_adam(objective, content, decay))
     case["stability"] = stability(objective, content, decay, case)
     return case, objective
@@ -401,7 +444,7 @@ def keep_freed_memory():
 
 
 def main():
-    """With --only CASE (e.g. --only adam-w2), reruns that Adam case into the existing engine.json and stops."""
+    """With --only CASE (e.g. --only adam-w2), reruns (or adds) that Adam case into the existing engine.json and stops."""
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     torch.set_num_threads(2)
     keep_freed_memory()
@@ -411,6 +454,8 @@ def main():
             previous = json.load(f)
     style2 = stripes(np.random.default_rng(20261126), 64, 64)
     Image.fromarray(style2).save(os.path.join(OUT, "transfer-style2.png"))
+    for mask, name in zip(masks_image(), MASKS):
+        Image.fromarray(mask, mode="L").save(os.path.join(OUT, name))
     for img, name in zip(make_images(np.random.default_rng(20261127), 256, 256), ("lbfgs-content-256.png", "lbfgs-style-256.png")):
         Image.fromarray(img).save(os.path.join(OUT, name))
 
@@ -435,6 +480,8 @@ def main():
         "adam-ema": dict(style_files=styles[:1], style_weights=[1.0], weights=ADAM_WEIGHTS["adam-ema"], decay=0.9),
         "adam-layer-weights": dict(style_files=styles[:1], style_weights=[1.0], weights=ADAM_WEIGHTS["adam-layer-weights"],
                                    layer_weights=[0.5, 1.0, 2.0, 4.0, 8.0]),
+        "adam-masked": dict(style_files=styles, style_weights=[0.6, 0.4], weights=ADAM_WEIGHTS["adam-masked"],
+                            mask_files=list(MASKS)),
     }
     if only:
         specs = {only: specs[only]}

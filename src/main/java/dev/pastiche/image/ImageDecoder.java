@@ -56,6 +56,46 @@ public class ImageDecoder {
         return Orientation.apply(rgb, exifOrientation(bytes));
     }
 
+    /**
+     * A style mask (API.md): an image with transparency gives its alpha (opaque = the style
+     * applies), any other its grey level (white = applies). Checked as {@link #decode} checks images.
+     */
+    public Mask decodeMask(byte[] bytes, String what) {
+        if (bytes.length == 0) {
+            throw new ImageRejectedException(Reason.INVALID, what + " is empty; send a grey or transparent PNG, or a JPEG");
+        }
+        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_TYPE,
+                what + " is not a PNG or JPEG image (judged by its content, not its name or declared type); send a PNG or JPEG file"));
+        BufferedImage decoded = read(bytes, format, what);
+        RgbImage grey = transparent(decoded) ? alphaAsGrey(decoded) : toRgb(decoded);
+        return Mask.ofLuma(Orientation.apply(grey, exifOrientation(bytes)));
+    }
+
+    /** Whether any pixel is less than opaque: only then is the alpha channel the mask. */
+    private static boolean transparent(BufferedImage image) {
+        if (!image.getColorModel().hasAlpha()) {
+            return false;
+        }
+        int[] argb = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+        for (int p : argb) {
+            if ((p >>> 24) != 0xff) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static RgbImage alphaAsGrey(BufferedImage image) {
+        int[] argb = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+        RgbImage grey = RgbImage.blank(image.getWidth(), image.getHeight());
+        int[] dst = grey.pixels();
+        for (int i = 0; i < argb.length; i++) {
+            int a = argb[i] >>> 24;
+            dst[i] = pack(a, a, a);
+        }
+        return grey;
+    }
+
     private BufferedImage read(byte[] bytes, ImageFormat format, String what) {
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.formatName());
         if (!readers.hasNext()) {

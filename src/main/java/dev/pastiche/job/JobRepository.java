@@ -26,12 +26,14 @@ class JobRepository {
 
     void insert(JobRecord job) {
         jdbc.sql("""
-                INSERT INTO style_transfer_job (id, owner, status, created_at, options, content_blob, style_blobs, idempotency_key,
-                request_hash, batch_id, batch_label)
-                VALUES (:id, :owner, :status, :createdAt, :options, :content, :styles, :idempotencyKey, :requestHash, :batch, :label)""")
+                INSERT INTO style_transfer_job (id, owner, status, created_at, options, content_blob, style_blobs, mask_blobs,
+                idempotency_key, request_hash, batch_id, batch_label)
+                VALUES (:id, :owner, :status, :createdAt, :options, :content, :styles, :masks, :idempotencyKey, :requestHash, :batch,
+                :label)""")
                 .param("id", job.id()).param("owner", job.owner()).param("status", job.status().name())
                 .param("createdAt", time(job.createdAt())).param("options", job.options())
                 .param("content", job.contentBlob()).param("styles", String.join(",", job.styleBlobs()))
+                .param("masks", job.maskBlobs().isEmpty() ? null : String.join(",", job.maskBlobs()))
                 .param("idempotencyKey", job.idempotencyKey()).param("requestHash", job.requestHash())
                 .param("batch", job.batchId()).param("label", job.batchLabel())
                 .update();
@@ -152,8 +154,12 @@ class JobRepository {
     boolean referenced(String blob) {
         return jdbc.sql("""
                 SELECT COUNT(*) FROM style_transfer_job WHERE content_blob = :blob OR preview_blob = :blob OR result_blob = :blob
-                OR style_blobs LIKE :like""")
+                OR style_blobs LIKE :like OR mask_blobs LIKE :like""")
                 .param("blob", blob).param("like", "%" + blob + "%").query(Long.class).single() > 0;
+    }
+
+    private static List<String> blobList(String column) {
+        return column == null ? List.of() : Arrays.asList(column.split(","));
     }
 
     private static OffsetDateTime time(Instant instant) {
@@ -168,7 +174,7 @@ class JobRepository {
     private static JobRecord row(ResultSet rs, int n) throws SQLException {
         return new JobRecord(rs.getObject("id", UUID.class), rs.getString("owner"), JobStatus.valueOf(rs.getString("status")),
                 instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("options"),
-                rs.getString("content_blob"), Arrays.asList(rs.getString("style_blobs").split(",")), rs.getString("progress"),
+                rs.getString("content_blob"), Arrays.asList(rs.getString("style_blobs").split(",")), blobList(rs.getString("mask_blobs")), rs.getString("progress"),
                 rs.getString("preview_blob"), rs.getString("result_blob"), rs.getString("result"), rs.getString("error_type"),
                 rs.getString("error_detail"), rs.getBoolean("cancel_requested"), rs.getString("idempotency_key"),
                 rs.getString("request_hash"), rs.getLong("event_seq"), rs.getString("recipe"), rs.getObject("batch_id", UUID.class),

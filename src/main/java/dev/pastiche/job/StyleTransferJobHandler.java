@@ -2,6 +2,7 @@ package dev.pastiche.job;
 
 import dev.pastiche.image.ImageDecoder;
 import dev.pastiche.image.ImageOps;
+import dev.pastiche.image.Mask;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.storage.BlobStore;
 import dev.pastiche.transfer.InvalidOptionsException;
@@ -71,8 +72,9 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             JobOptions options = json.readValue(job.options(), JobOptions.class);
             RgbImage content = decoder.decode(blob(job.contentBlob()), "content");
             List<RgbImage> styles = job.styleBlobs().stream().map(key -> decoder.decode(blob(key), "style")).toList();
+            List<Mask> masks = job.maskBlobs().stream().map(key -> decoder.decodeMask(blob(key), "mask")).toList();
             ProgressWriter progress = new ProgressWriter(id);
-            TransferResult result = engine.run(new TransferRequest(content, styles, options.transfer()), progress, progress::cancelled);
+            TransferResult result = engine.run(new TransferRequest(content, styles, masks, options.transfer()), progress, progress::cancelled);
             String key = blobs.put(ImageOps.encode(result.image().image(), options.outputFormat()));
             String summary = json.writeValueAsString(Map.of("width", result.width(), "height", result.height(),
                     "format", options.outputFormat(), "losses", result.losses(), "iterations", result.iterations(),
@@ -81,7 +83,13 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             // as run: the worker may have downscaled the options stored at submission to fit its memory
             recipe.put("options", new JobOptions(result.options(), options.outputFormat(), options.webhook()).toJson(json));
             // blob keys are the SHA-256 of the bytes uploaded
-            recipe.put("inputs", Map.of("content", job.contentBlob(), "styles", job.styleBlobs()));
+            Map<String, Object> inputs = new LinkedHashMap<>();
+            inputs.put("content", job.contentBlob());
+            inputs.put("styles", job.styleBlobs());
+            if (!job.maskBlobs().isEmpty()) {
+                inputs.put("masks", job.maskBlobs());
+            }
+            recipe.put("inputs", inputs);
             recipe.putAll(engine.environment());
             jobs.succeed(id, Instant.now(), key, summary, progress.last(), json.writeValueAsString(recipe));
             metrics.finished(JobStatus.SUCCEEDED, Duration.ofNanos(System.nanoTime() - start));

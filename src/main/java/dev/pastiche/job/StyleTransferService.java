@@ -1,8 +1,11 @@
 package dev.pastiche.job;
 
 import dev.pastiche.image.ImageDecoder;
+import dev.pastiche.image.ImageRejectedException;
+import dev.pastiche.image.Mask;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.storage.BlobStore;
+import dev.pastiche.transfer.InvalidOptionsException;
 import dev.pastiche.transfer.ResolvedOptions;
 import dev.pastiche.transfer.StyleTransferEngine;
 import dev.pastiche.transfer.TransferOptions;
@@ -33,6 +36,8 @@ public class StyleTransferService {
     static final int MAX_BATCH_CONTENTS = 100;
     static final int MAX_BATCH_STYLES = 8;
     private static final int PURGE_BATCH = 100;
+    /** How far a mask's aspect ratio may differ from the content's: masks are stretched to the content's size. */
+    static final double MASK_ASPECT_TOLERANCE = 0.01;
 
     private final JobRepository jobs;
     private final BlobStore blobs;
@@ -61,13 +66,13 @@ public class StyleTransferService {
     }
 
     /**
-     * A new job: the images as uploaded, options as parsed, the format of the result. With an
-     * idempotency key, a repeat of the same request returns the first job and a different request
-     * under the same key is refused.
+     * A new job: the images as uploaded (masks: none, or one per style), options as parsed, the
+     * format of the result. With an idempotency key, a repeat of the same request returns the first
+     * job and a different request under the same key is refused.
      */
-    public JobRecord submit(String owner, String idempotencyKey, byte[] content, List<byte[]> styles, TransferOptions options,
-            String outputFormat, Webhook webhook) {
-        String requestHash = requestHash(content, styles, options, outputFormat + webhook);
+    public JobRecord submit(String owner, String idempotencyKey, byte[] content, List<byte[]> styles, List<byte[]> masks,
+            TransferOptions options, String outputFormat, Webhook webhook) {
+        String requestHash = requestHash(content, styles, masks, options, outputFormat + webhook);
         if (idempotencyKey != null) {
             Optional<JobRecord> first = jobs.findByIdempotencyKey(owner, idempotencyKey);
             if (first.isPresent()) {
@@ -77,13 +82,16 @@ public class StyleTransferService {
         ResolvedOptions resolved;
         String format;
         try {
+            checkMaskCount(masks.size(), styles.size());
             RgbImage contentImage = decoder.decode(content, "content");
             for (int i = 0; i < styles.size(); i++) {
                 decoder.decode(styles.get(i), "style[" + i + "]");
             }
-            resolved = engine.resolve(options, styles.size());
+            List<Mask> decodedMasks = decodeMasks(masks);
+            checkMasksFit(decodedMasks, contentImage, "content");
+            resolved = engine.resolve(options, styles.size(), !masks.isEmpty());
             // refused here only when no worker could run it; the worker that runs it admits it (or downscales it) against its own budget
-            engine.admit(resolved, contentImage.width(), contentImage.height(), workers.largest());
+            engine.admit(resolved, masks.size(), contentImage.width(), contentImage.height(), workers.largest());
             format = JobOptions.checkFormat(outputFormat);
             checkWebhook(webhook);
         } catch (RuntimeException e) {
@@ -99,10 +107,11 @@ public class StyleTransferService {
         for (byte[] style : styles) {
             styleKeys.add(blobs.put(style));
         }
+        List<String> maskKeys = masks.stream().map(blobs::put).toList();
         UUID id = UUID.randomUUID();
         // microseconds: what both H2 and PostgreSQL store, so a row reads back as written
         JobRecord job = new JobRecord(id, owner, JobStatus.QUEUED, Instant.now().truncatedTo(ChronoUnit.MICROS), null, null,
-                json.writeValueAsString(new JobOptions(resolved, format, webhook)), contentKey, styleKeys, null, null, null, null, null, null,
+                json.writeValueAsString(new JobOptions(resolved, format, webhook)), contentKey, styleKeys, maskKeys, null, null, null, null, null, null,
                 false, idempotencyKey, requestHash, 0, null, null, null);
         try {
             jobs.insert(job);
@@ -119,8 +128,8 @@ public class StyleTransferService {
      * with all styles. Everything is validated, and the queue's room checked for the whole batch,
      * before anything is stored; the batch and its jobs are stored in one transaction.
      */
-    public Batch submitBatch(String owner, List<byte[]> contents, List<byte[]> styles, TransferOptions options, String outputFormat,
-            Webhook webhook, BatchMode mode) {
+    public Batch submitBatch(String owner, List<byte[]> contents, List<byte[]> styles, List<byte[]> masks, TransferOptions options,
+            String outputFormat, Webhook webhook, BatchMode mode) {
         List<RgbImage> contentImages = new ArrayList<>();
         List<ResolvedOptions> resolved = new ArrayList<>();
         String format;
@@ -129,6 +138,7 @@ public class StyleTransferService {
                 throw new dev.pastiche.transfer.InvalidOptionsException(List.of(new dev.pastiche.transfer.InvalidOptionsException.FieldError(
                         "content", "send 1 to " + MAX_BATCH_CONTENTS + " content images, got " + contents.size())));
             }
+            checkMaskCount(masks.size(), styles.size());
             for (int i = 0; i < contents.size(); i++) {
                 contentImages.add(decoder.decode(contents.get(i), "content[" + i + "]"));
             }
@@ -139,10 +149,17 @@ public class StyleTransferService {
                 throw new dev.pastiche.transfer.InvalidOptionsException(List.of(new dev.pastiche.transfer.InvalidOptionsException.FieldError(
                         "style", "send 1 to " + MAX_BATCH_STYLES + " style images, got " + styles.size())));
             }
-            ResolvedOptions base = engine.resolve(options, mode == BatchMode.GRID ? 1 : styles.size());
+            List<Mask> decodedMasks = decodeMasks(masks);
+            for (int i = 0; i < contentImages.size(); i++) {
+                checkMasksFit(decodedMasks, contentImages.get(i), "content[" + i + "]");
+            }
+            // grid: each job has one style, and its mask if masks were sent
+            int jobStyles = mode == BatchMode.GRID ? 1 : styles.size();
+            int jobMasks = masks.isEmpty() ? 0 : jobStyles;
+            ResolvedOptions base = engine.resolve(options, jobStyles, jobMasks > 0);
             long budget = workers.largest();
             for (RgbImage content : contentImages) {
-                engine.admit(base, content.width(), content.height(), budget);
+                engine.admit(base, jobMasks, content.width(), content.height(), budget);
                 resolved.add(base);
             }
             format = JobOptions.checkFormat(outputFormat);
@@ -158,23 +175,61 @@ public class StyleTransferService {
         }
         List<String> contentKeys = contents.stream().map(blobs::put).toList();
         List<String> styleKeys = styles.stream().map(blobs::put).toList();
+        List<String> maskKeys = masks.stream().map(blobs::put).toList();
         UUID batch = UUID.randomUUID();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         List<JobRecord> batchJobs = new ArrayList<>();
         for (int c = 0; c < contents.size(); c++) {
             String jobOptions = json.writeValueAsString(new JobOptions(resolved.get(c), format, webhook));
             if (mode == BatchMode.BLEND) {
-                batchJobs.add(batchJob(owner, now, jobOptions, contentKeys.get(c), styleKeys, batch, String.format("content-%02d", c + 1)));
+                batchJobs.add(batchJob(owner, now, jobOptions, contentKeys.get(c), styleKeys, maskKeys, batch,
+                        String.format("content-%02d", c + 1)));
                 continue;
             }
             for (int s = 0; s < styles.size(); s++) {
-                batchJobs.add(batchJob(owner, now, jobOptions, contentKeys.get(c), List.of(styleKeys.get(s)), batch,
-                        String.format("content-%02d_style-%02d", c + 1, s + 1)));
+                batchJobs.add(batchJob(owner, now, jobOptions, contentKeys.get(c), List.of(styleKeys.get(s)),
+                        maskKeys.isEmpty() ? List.of() : List.of(maskKeys.get(s)), batch, String.format("content-%02d_style-%02d", c + 1, s + 1)));
             }
         }
         jobs.insertBatch(batch, owner, mode.label(), now, batchJobs);
         batchJobs.forEach(job -> scheduler.enqueue(job.id(), new StyleTransferJobRequest(job.id())));
         return new Batch(batch, mode, batchJobs);
+    }
+
+    /** Masks are optional, but then one per style: a missing one would leave its style nowhere, an extra one nowhere to go. */
+    private static void checkMaskCount(int masks, int styles) {
+        if (masks != 0 && masks != styles) {
+            throw new InvalidOptionsException(List.of(new InvalidOptionsException.FieldError("mask", "send one mask part per style part, in "
+                    + "the same order, or none: " + styles + " style" + (styles == 1 ? "" : "s") + " but " + masks + " mask"
+                    + (masks == 1 ? "" : "s"))));
+        }
+    }
+
+    private List<Mask> decodeMasks(List<byte[]> masks) {
+        List<Mask> decoded = new ArrayList<>();
+        for (int i = 0; i < masks.size(); i++) {
+            Mask mask = decoder.decodeMask(masks.get(i), "mask[" + i + "]");
+            if (mask.max() == 0) {
+                throw new ImageRejectedException(ImageRejectedException.Reason.INVALID, "mask[" + i + "] is all black: it applies style[" + i
+                        + "] nowhere; paint white (or opaque) where that style should go, or leave that style out");
+            }
+            decoded.add(mask);
+        }
+        return decoded;
+    }
+
+    /** Each mask is stretched to the content's size, so their shapes must agree (within 1 %). */
+    private static void checkMasksFit(List<Mask> masks, RgbImage content, String contentName) {
+        double contentAspect = (double) content.width() / content.height();
+        for (int i = 0; i < masks.size(); i++) {
+            Mask mask = masks.get(i);
+            if (Math.abs(mask.aspectRatio() / contentAspect - 1) > MASK_ASPECT_TOLERANCE) {
+                throw new ImageRejectedException(ImageRejectedException.Reason.INVALID, String.format(java.util.Locale.ROOT,
+                        "mask[%d] is %d×%d (aspect %.3f) but %s is %d×%d (aspect %.3f); a mask is stretched to the content's size, "
+                                + "so its aspect ratio must be the content's within 1 %%: send it at the content's size",
+                        i, mask.width(), mask.height(), mask.aspectRatio(), contentName, content.width(), content.height(), contentAspect));
+            }
+        }
     }
 
     private void checkWebhook(Webhook webhook) {
@@ -189,9 +244,9 @@ public class StyleTransferService {
         }
     }
 
-    private static JobRecord batchJob(String owner, Instant now, String options, String content, List<String> styles, UUID batch,
-            String label) {
-        return new JobRecord(UUID.randomUUID(), owner, JobStatus.QUEUED, now, null, null, options, content, styles, null, null, null,
+    private static JobRecord batchJob(String owner, Instant now, String options, String content, List<String> styles, List<String> masks,
+            UUID batch, String label) {
+        return new JobRecord(UUID.randomUUID(), owner, JobStatus.QUEUED, now, null, null, options, content, styles, masks, null, null, null,
                 null, null, null, false, null, null, 0, null, batch, label);
     }
 
@@ -224,7 +279,7 @@ public class StyleTransferService {
     }
 
     /** SHA-256 over the images' bytes and the options as parsed, so formatting of the JSON does not matter. */
-    private String requestHash(byte[] content, List<byte[]> styles, TransferOptions options, String outputFormat) {
+    private String requestHash(byte[] content, List<byte[]> styles, List<byte[]> masks, TransferOptions options, String outputFormat) {
         MessageDigest digest;
         try {
             digest = MessageDigest.getInstance("SHA-256");
@@ -237,6 +292,15 @@ public class StyleTransferService {
         for (byte[] style : styles) {
             digest.update(intBytes(style.length));
             digest.update(style);
+        }
+        if (!masks.isEmpty()) {
+            // marked and counted, so that a mask never hashes like one more style; absent, the hash is what it was before masks
+            digest.update("masks".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            digest.update(intBytes(masks.size()));
+            for (byte[] mask : masks) {
+                digest.update(intBytes(mask.length));
+                digest.update(mask);
+            }
         }
         digest.update(json.writeValueAsBytes(options));
         digest.update(String.valueOf(outputFormat).getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -289,6 +353,7 @@ public class StyleTransferService {
             // JobRunr already forgot it
         }
         Set<String> keys = new LinkedHashSet<>(job.styleBlobs());
+        keys.addAll(job.maskBlobs());
         keys.add(job.contentBlob());
         Optional.ofNullable(job.previewBlob()).ifPresent(keys::add);
         Optional.ofNullable(job.resultBlob()).ifPresent(keys::add);

@@ -21,8 +21,38 @@ public final class PerceptualMath {
         long c = tap.getShape().get(0);
         long hw = tap.getShape().get(1) * tap.getShape().get(2);
         NDArray f = tap.reshape(c, hw);
-        // a float divisor: a long one becomes an int64 tensor and two conversions per call
-        return f.matMul(f.transpose()).div((float) (c * hw));
+        return over(f.matMul(f.transpose()), c * hw);
+    }
+
+    /**
+     * {@code a·s}, with s a tensor of a's scope. DJL's {@code a.mul(s)} makes s a tensor over a
+     * direct buffer (on the CPU, PyTorch reads that Java memory in place) and closes it at once,
+     * but autograd keeps s for the backward pass: once the garbage collector frees the buffer, the
+     * backward pass reads freed memory, and a reused block turned a run's gradient to NaN now and
+     * then. Held by a's scope, s outlives every backward pass through a. A float: a double would
+     * promote the graph to float64, a long become an int64 tensor.
+     */
+    public static NDArray times(NDArray a, float s) {
+        return a.mul(a.getManager().create(s));
+    }
+
+    /** {@code a / s}, with s a tensor of a's scope (see {@link #times}). */
+    public static NDArray over(NDArray a, float s) {
+        return a.div(a.getManager().create(s));
+    }
+
+    /**
+     * API.md's masked Gram {@code (F·diag(m))·(F·diag(m))ᵀ / (C·Σm²)}: the Gram of the positions the
+     * mask selects, equal to {@link #gram} when m ≡ 1.
+     *
+     * @param mask the mask at the tap's size, as (1, H·W)
+     * @param squareSum Σ m² over the positions
+     */
+    public static NDArray maskedGram(NDArray tap, NDArray mask, float squareSum) {
+        long c = tap.getShape().get(0);
+        long hw = tap.getShape().get(1) * tap.getShape().get(2);
+        NDArray f = tap.reshape(c, hw).mul(mask);
+        return over(f.matMul(f.transpose()), c * squareSum);
     }
 
     /** Mean over all elements of (a − b)²: the content loss on taps, one style term on Gram matrices. */

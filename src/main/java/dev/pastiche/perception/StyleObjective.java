@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.pastiche.image.Mask;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.vgg.LayerKind;
 import dev.pastiche.vgg.VggVariant;
@@ -43,6 +45,8 @@ public final class StyleObjective implements AutoCloseable {
     private final Set<String> taps = new LinkedHashSet<>();
     private final NDArray contentTarget;
     private final List<StyleTarget> styleTargets;
+    /** With masks, per style layer and then per style: that style's own Gram and its mask at the layer's size. */
+    private final List<List<MaskedTarget>> maskedTargets;
 
     /** One style layer's target: its Gram matrix, or for W2 the mean, covariance and the covariance's square root. */
     record StyleTarget(NDArray gram, NDArray mean, NDArray covariance, NDArray covarianceRoot) {
@@ -57,14 +61,22 @@ public final class StyleObjective implements AutoCloseable {
         }
     }
 
+    /**
+     * One style's target at one layer under a mask (API.md's spatial control): the style's plain
+     * Gram, and the mask area-averaged to the layer as (1, H·W) with its Σm².
+     */
+    record MaskedTarget(NDArray gram, NDArray mask, float squareSum) {
+    }
+
     private StyleObjective(FeatureExtractor extractor, NDManager targets, ObjectiveLayers layers, LossWeights weights,
-            NDArray contentTarget, List<StyleTarget> styleTargets) {
+            NDArray contentTarget, List<StyleTarget> styleTargets, List<List<MaskedTarget>> maskedTargets) {
         this.extractor = extractor;
         this.targets = targets;
         this.layers = layers;
         this.weights = weights;
         this.contentTarget = contentTarget;
         this.styleTargets = styleTargets;
+        this.maskedTargets = maskedTargets;
         taps.add(layers.contentLayer());
         taps.addAll(layers.styleLayers());
     }
@@ -79,6 +91,19 @@ public final class StyleObjective implements AutoCloseable {
      */
     public static StyleObjective create(FeatureExtractor extractor, NDManager parent, RgbImage content, List<RgbImage> styles,
             ObjectiveLayers layers, LossWeights weights) {
+        return create(extractor, parent, content, styles, List.of(), layers, weights);
+    }
+
+    /**
+     * With {@code masks} (none, or one per style at the content's size), each style is compared
+     * where its mask selects: the output's masked Gram against that style's own Gram, the terms
+     * weighted by {@code styleWeights} (API.md); Gram style loss only.
+     */
+    public static StyleObjective create(FeatureExtractor extractor, NDManager parent, RgbImage content, List<RgbImage> styles,
+            List<Mask> masks, ObjectiveLayers layers, LossWeights weights) {
+        if (!masks.isEmpty() && (masks.size() != styles.size() || layers.styleLoss() != StyleLoss.GRAM)) {
+            throw new IllegalArgumentException("masks need one per style and the Gram style loss");
+        }
         NDManager targets = parent.newSubManager();
         try {
             NDArray contentTarget;
@@ -89,6 +114,10 @@ public final class StyleObjective implements AutoCloseable {
             }
             int count = layers.styleLayers().size();
             NDArray[] grams = new NDArray[count];
+            List<List<MaskedTarget>> masked = new ArrayList<>();
+            for (int l = 0; l < count && !masks.isEmpty(); l++) {
+                masked.add(new ArrayList<>());
+            }
             List<List<NDArray>> means = new ArrayList<>();
             List<List<NDArray>> covariances = new ArrayList<>();
             for (int l = 0; l < count; l++) {
@@ -102,7 +131,11 @@ public final class StyleObjective implements AutoCloseable {
                     var styleTaps = extractor.taps(ImageTensors.batch(scratch, styles.get(s)), layers.styleLayers(), layers.pooling());
                     for (int l = 0; l < count; l++) {
                         NDArray tap = styleTaps.get(layers.styleLayers().get(l)).get(0);
-                        if (layers.styleLoss() == StyleLoss.GRAM) {
+                        if (!masks.isEmpty()) {
+                            String layer = layers.styleLayers().get(l);
+                            masked.get(l).add(maskedTarget(keep(PerceptualMath.gram(tap), targets), masks.get(s),
+                                    tapSize(extractor.variant(), layer, content.width(), content.height()), targets));
+                        } else if (layers.styleLoss() == StyleLoss.GRAM) {
                             grams[l] = accumulate(grams[l], PerceptualMath.gram(tap).mul(w), targets);
                         } else {
                             means.get(l).add(keep(channelMean(tap), targets));
@@ -112,14 +145,14 @@ public final class StyleObjective implements AutoCloseable {
                 }
             }
             List<StyleTarget> styleTargets = new ArrayList<>();
-            for (int l = 0; l < count; l++) {
+            for (int l = 0; l < count && masks.isEmpty(); l++) {
                 if (layers.styleLoss() == StyleLoss.GRAM) {
                     styleTargets.add(new StyleTarget(grams[l], null, null, null));
                     continue;
                 }
                 styleTargets.add(wassersteinTarget(means.get(l), covariances.get(l), weights.styleWeights(), targets));
             }
-            return new StyleObjective(extractor, targets, layers, weights, contentTarget, styleTargets);
+            return new StyleObjective(extractor, targets, layers, weights, contentTarget, styleTargets, masked);
         } catch (RuntimeException e) {
             targets.close();
             throw e;
@@ -147,6 +180,30 @@ public final class StyleObjective implements AutoCloseable {
             NDArray root = newtonSchulz(covariance)[0];
             return new StyleTarget(null, keep(mean, targets), keep(covariance, targets), keep(root, targets));
         }
+    }
+
+    /** A style's Gram with its mask area-averaged to the layer's {@code size} (height, width). */
+    private static MaskedTarget maskedTarget(NDArray gram, Mask mask, int[] size, NDManager targets) {
+        Mask atLayer = mask.areaResized(size[1], size[0]);
+        double squareSum = 0;
+        for (float v : atLayer.values()) {
+            squareSum += (double) v * v;
+        }
+        NDArray values = targets.create(atLayer.values(), new Shape(1, atLayer.values().length));
+        return new MaskedTarget(gram, values, (float) squareSum);
+    }
+
+    /** A tap's height and width for a width × height input: VGG's 2×2 pools floor each side by half. */
+    static int[] tapSize(VggVariant variant, String tap, int width, int height) {
+        int h = height;
+        int w = width;
+        for (FeatureLayer layer : variant.featureLayers().subList(0, variant.tapIndex(tap) + 1)) {
+            if (layer.kind() == LayerKind.MAXPOOL) {
+                h /= 2;
+                w /= 2;
+            }
+        }
+        return new int[] {h, w};
     }
 
     private static NDArray keep(NDArray array, NDManager owner) {
@@ -205,18 +262,35 @@ public final class StyleObjective implements AutoCloseable {
         NDArray style = null;
         for (int l = 0; l < layers.styleLayers().size(); l++) {
             NDArray tap = features.get(layers.styleLayers().get(l)).get(0);
-            StyleTarget target = styleTargets.get(l);
-            NDArray term = layers.styleLoss() == StyleLoss.GRAM
-                    ? PerceptualMath.meanSquaredError(PerceptualMath.gram(tap), target.gram())
-                    : wasserstein(tap, target);
+            NDArray term;
+            if (!maskedTargets.isEmpty()) {
+                term = maskedTerm(tap, maskedTargets.get(l));
+            } else {
+                StyleTarget target = styleTargets.get(l);
+                term = layers.styleLoss() == StyleLoss.GRAM
+                        ? PerceptualMath.meanSquaredError(PerceptualMath.gram(tap), target.gram())
+                        : wasserstein(tap, target);
+            }
             // float scalars: a double would promote the graph to float64
-            term = term.mul(weights.styleLayerWeights().get(l).floatValue());
+            term = PerceptualMath.times(term, weights.styleLayerWeights().get(l).floatValue());
             style = style == null ? term : style.add(term);
         }
         NDArray tv = totalVariation(x);
-        NDArray total = content.mul((float) weights.contentWeight()).add(style.mul((float) weights.styleWeight()))
-                .add(tv.mul((float) weights.tvWeight()));
+        NDArray total = PerceptualMath.times(content, (float) weights.contentWeight())
+                .add(PerceptualMath.times(style, (float) weights.styleWeight())).add(PerceptualMath.times(tv, (float) weights.tvWeight()));
         return new NDArray[] {total, content, style, tv};
+    }
+
+    /** One layer's masked style term, {@code Σ_s w_s · mean((G_m,s − G_s)²)}. */
+    private NDArray maskedTerm(NDArray tap, List<MaskedTarget> targetsOfLayer) {
+        NDArray sum = null;
+        for (int s = 0; s < targetsOfLayer.size(); s++) {
+            MaskedTarget target = targetsOfLayer.get(s);
+            NDArray term = PerceptualMath.times(PerceptualMath.meanSquaredError(
+                    PerceptualMath.maskedGram(tap, target.mask(), target.squareSum()), target.gram()), weights.styleWeights().get(s).floatValue());
+            sum = sum == null ? term : sum.add(term);
+        }
+        return sum;
     }
 
     /**
@@ -231,8 +305,8 @@ public final class StyleObjective implements AutoCloseable {
         NDArray root = target.covarianceRoot();
         NDArray cross = traceOfSquareRoot(root.matMul(covariance).matMul(root));
         NDArray meanTerm = mean.sub(target.mean()).square().sum();
-        NDArray traceTerm = trace(covariance).add(trace(target.covariance())).sub(cross.mul(2f));
-        return meanTerm.add(traceTerm).div((float) c);
+        NDArray traceTerm = trace(covariance).add(trace(target.covariance())).sub(PerceptualMath.times(cross, 2f));
+        return PerceptualMath.over(meanTerm.add(traceTerm), c);
     }
 
     /**
@@ -267,7 +341,7 @@ public final class StyleObjective implements AutoCloseable {
         long hw = tap.getShape().get(1) * tap.getShape().get(2);
         NDArray f = tap.reshape(c, hw);
         NDArray centred = f.sub(f.mean(new int[] {1}, true));
-        return centred.matMul(centred.transpose()).div((float) hw);
+        return PerceptualMath.over(centred.matMul(centred.transpose()), hw);
     }
 
     private static NDArray trace(NDArray matrix) {

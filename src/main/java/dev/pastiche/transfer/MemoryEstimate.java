@@ -95,12 +95,20 @@ final class MemoryEstimate {
     static final int W2_MATRICES = 24;
     /** W2's targets per style layer: the mean, the covariance and its square root (C × C each). */
     static final int W2_TARGET_MATRICES = 3;
+    /**
+     * Masks, per style: the masked copy of every style tap, which the masked Gram's backward pass
+     * needs, and its gradient while the backward pass runs through it (by the shapes, not yet
+     * measured: see docs/performance.md).
+     */
+    static final int MASKED_TAP_COPIES = 2;
+    /** Masks, per style and style layer: the masked Gram and its gradient (C × C each). */
+    static final int MASKED_GRAM_MATRICES = 2;
 
     private MemoryEstimate() {
     }
 
     /** The largest stage's estimate, with what the stage before it left resident. */
-    static long peakBytes(PerceptionModel model, ResolvedOptions options, int contentWidth, int contentHeight) {
+    static long peakBytes(PerceptionModel model, ResolvedOptions options, int masks, int contentWidth, int contentHeight) {
         Schedule schedule = options.schedule();
         List<Integer> sides = Scales.longestSides(schedule.size(), schedule.scales(), schedule.minSize());
         int minimum = StyleObjective.smallestSide(model, options.layers());
@@ -109,20 +117,22 @@ final class MemoryEstimate {
         for (int k = 0; k < sides.size(); k++) {
             int[] dims = Scales.dimensions(contentWidth, contentHeight, sides.get(k));
             // as StyleTransferEngine sizes the styles
-            int styleSide = Math.max(minimum, (int) Math.round(sides.get(k) * schedule.styleScale()));
-            long stage = stageBytes(model, options, dims[0], dims[1], styleSide, schedule.iterationsOf(k, sides.size()));
+            int styleSide = Math.max(minimum, (int) Math.round(sides.get(k) * schedule.largestStyleScale()));
+            long stage = stageBytes(model, options, masks, dims[0], dims[1], styleSide, schedule.iterationsOf(k, sides.size()));
             peak = Math.max(peak, stage + (long) (PREVIOUS_STAGE * previous));
             previous = stage;
         }
         long targets = 0;
         for (int c : StyleObjective.styleChannels(model, options.layers())) {
-            targets += 4L * c * c * (options.layers().styleLoss() == StyleLoss.W2 ? W2_TARGET_MATRICES : 1);
+            // masked, each style keeps its own Gram
+            targets += 4L * c * c * (options.layers().styleLoss() == StyleLoss.W2 ? W2_TARGET_MATRICES : Math.max(1, masks));
         }
         return peak + targets + FIXED;
     }
 
     /** A stage's larger phase: its style pass or its optimisation. */
-    static long stageBytes(PerceptionModel model, ResolvedOptions options, int width, int height, int styleSide, int iterations) {
+    static long stageBytes(PerceptionModel model, ResolvedOptions options, int masks, int width, int height, int styleSide,
+            int iterations) {
         ObjectiveLayers layers = options.layers();
         Optimisation optimisation = options.optimisation();
         boolean w2 = layers.styleLoss() == StyleLoss.W2;
@@ -137,6 +147,12 @@ final class MemoryEstimate {
         }
         long optimisationPass = (long) (OPTIMISATION * StyleObjective.activationBytes(model, layers, width, height)) + OPTIMISATION_FIXED
                 + (long) (vectors * 4 * 3 * width * height);
+        if (masks > 0) {
+            optimisationPass += (long) masks * MASKED_TAP_COPIES * StyleObjective.styleTapBytes(model, layers, width, height);
+            for (int c : StyleObjective.styleChannels(model, layers)) {
+                optimisationPass += 4L * c * c * MASKED_GRAM_MATRICES * masks;
+            }
+        }
         if (w2) {
             optimisationPass += StyleObjective.styleTapBytes(model, layers, width, height);
             for (int c : StyleObjective.styleChannels(model, layers)) {

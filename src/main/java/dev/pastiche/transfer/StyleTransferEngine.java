@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.pastiche.image.ImageOps;
+import dev.pastiche.image.Mask;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.FeatureExtractor;
 import dev.pastiche.perception.ImageTensors;
@@ -75,7 +76,12 @@ public class StyleTransferEngine {
 
     /** Validates options and fills in their defaults, without running anything. */
     public ResolvedOptions resolve(TransferOptions options, int styleCount) {
-        return options.resolve(styleCount, properties, model.properties());
+        return resolve(options, styleCount, false);
+    }
+
+    /** {@link #resolve(TransferOptions, int)} for a run with one mask per style, or none. */
+    public ResolvedOptions resolve(TransferOptions options, int styleCount, boolean masked) {
+        return options.resolve(styleCount, masked, properties, model.properties());
     }
 
     /** This node's {@code pastiche.transfer.memory-budget}, in bytes. */
@@ -90,20 +96,24 @@ public class StyleTransferEngine {
      * @throws TransferTooLargeException when it does not fit and may not be downscaled
      * @throws InvalidOptionsException when a stage would be too small for the layers
      */
-    public ResolvedOptions admit(ResolvedOptions options, int contentWidth, int contentHeight) {
-        return admit(options, contentWidth, contentHeight, memoryBudget());
+    public ResolvedOptions admit(ResolvedOptions options, int masks, int contentWidth, int contentHeight) {
+        return admit(options, masks, contentWidth, contentHeight, memoryBudget());
     }
 
-    /** {@link #admit(ResolvedOptions, int, int)} against another node's budget: a worker's, at submission. */
-    public ResolvedOptions admit(ResolvedOptions options, int contentWidth, int contentHeight, long budget) {
-        long need = peakBytes(options, contentWidth, contentHeight);
+    /**
+     * {@link #admit(ResolvedOptions, int, int, int)} against another node's budget: a worker's, at submission.
+     *
+     * @param masks the run's style masks: 0, or one per style
+     */
+    public ResolvedOptions admit(ResolvedOptions options, int masks, int contentWidth, int contentHeight, long budget) {
+        long need = peakBytes(options, masks, contentWidth, contentHeight);
         ResolvedOptions admitted = options;
         if (need > budget) {
             int low = TransferOptions.SMALLEST_SIZE - 1;
             int high = options.schedule().size();
             while (high - low > 1) {
                 int mid = (low + high) >>> 1;
-                if (peakBytes(options.withSize(mid), contentWidth, contentHeight) <= budget) {
+                if (peakBytes(options.withSize(mid), masks, contentWidth, contentHeight) <= budget) {
                     low = mid;
                 } else {
                     high = mid;
@@ -119,8 +129,8 @@ public class StyleTransferEngine {
     }
 
     /** The largest stage's estimate. */
-    public long peakBytes(ResolvedOptions options, int contentWidth, int contentHeight) {
-        return MemoryEstimate.peakBytes(model, options, contentWidth, contentHeight);
+    public long peakBytes(ResolvedOptions options, int masks, int contentWidth, int contentHeight) {
+        return MemoryEstimate.peakBytes(model, options, masks, contentWidth, contentHeight);
     }
 
     private void checkStagesLargeEnough(ResolvedOptions options, int contentWidth, int contentHeight) {
@@ -145,7 +155,7 @@ public class StyleTransferEngine {
      * @throws TransferDivergedException when the loss or the image stopped being finite
      */
     public TransferResult run(TransferRequest request, TransferListener listener, BooleanSupplier cancelled) {
-        ResolvedOptions options = admit(request.options(), request.content().width(), request.content().height());
+        ResolvedOptions options = admit(request.options(), request.masks().size(), request.content().width(), request.content().height());
         FeatureExtractor extractor = model.extractor();
         try {
             RUNNING.lockInterruptibly();
@@ -163,6 +173,9 @@ public class StyleTransferEngine {
     private TransferResult optimise(FeatureExtractor extractor, TransferRequest request, ResolvedOptions options,
             TransferListener listener, BooleanSupplier cancelled) {
         RgbImage content = request.content();
+        ColorMode colorMode = options.output().colorMode();
+        // what the objective sees: for histogram the styles recoloured, for luminance-only all in grey
+        ColorControl.Inputs inputs = ColorControl.inputs(colorMode, content, request.styles());
         Schedule schedule = options.schedule();
         Optimisation optimisation = options.optimisation();
         List<Integer> sides = Scales.longestSides(schedule.size(), schedule.scales(), schedule.minSize());
@@ -185,13 +198,16 @@ public class StyleTransferEngine {
             for (int k = 0; k < sides.size(); k++) {
                 boolean last = k == sides.size() - 1;
                 int[] dims = Scales.dimensions(content.width(), content.height(), sides.get(k));
-                RgbImage stageContent = ImageOps.resize(content, dims[0], dims[1]);
-                List<RgbImage> styles = stageStyles(request.styles(), sides.get(k), schedule.styleScale(), minimum);
+                RgbImage stageContent = ImageOps.resize(inputs.content(), dims[0], dims[1]);
+                // the colours delivered with the luminance modes
+                RgbImage colorContent = inputs.content() == content ? stageContent : ImageOps.resize(content, dims[0], dims[1]);
+                List<RgbImage> styles = stageStyles(inputs.styles(), sides.get(k), schedule, minimum);
+                List<Mask> masks = request.masks().stream().map(mask -> mask.areaResized(dims[0], dims[1])).toList();
                 tracker.startStage(k);
                 try (NDManager stage = job.newSubManager();
-                        StyleObjective objective = StyleObjective.create(extractor, stage, stageContent, styles, options.layers(),
+                        StyleObjective objective = StyleObjective.create(extractor, stage, stageContent, styles, masks, options.layers(),
                                 options.weights())) {
-                    NDArray current = x == null ? initial(stage, stageContent, request.styles().get(0), optimisation) : upsample(x, dims, stage);
+                    NDArray current = x == null ? initial(stage, stageContent, inputs.styles().get(0), optimisation) : upsample(x, dims, stage);
                     if (x != null) {
                         x.close();
                     }
@@ -221,7 +237,7 @@ public class StyleTransferEngine {
                         tracker.iteration(done, evaluations + evaluator.evaluations(), optimizer.losses(),
                                 preview || done == stageIterations[k]);
                         if (preview) {
-                            listener.preview(deliverable(current, average, stageContent, options, stage), tracker.latest());
+                            listener.preview(deliverable(current, average, colorContent, colorMode, stage), tracker.latest());
                         }
                     }
                     iterations += done;
@@ -231,9 +247,9 @@ public class StyleTransferEngine {
                         tracker.iteration(done, evaluations, optimizer.losses(), true);
                     }
                     if (last) {
-                        image = deliverable(current, average, stageContent, options, stage);
-                        // the losses of what is delivered: after colour handling, at 8 bits
-                        losses = objective.losses(image, stage);
+                        image = deliverable(current, average, colorContent, colorMode, stage);
+                        // the losses of what is delivered: after colour handling, at 8 bits (luminance-only's objective sees grey)
+                        losses = objective.losses(colorMode == ColorMode.LUMINANCE_ONLY ? ColorControl.luminance(image) : image, stage);
                     } else {
                         x = average != null ? average.get(job) : current;
                         x.attach(job);
@@ -247,11 +263,12 @@ public class StyleTransferEngine {
         }
     }
 
-    /** The styles for a stage: their longest side {@code styleScale} times the stage's, never below what the layers need. */
-    private static List<RgbImage> stageStyles(List<RgbImage> styles, int side, double styleScale, int minimum) {
-        int styleSide = Math.max(minimum, (int) Math.round(side * styleScale));
+    /** The styles for a stage: each one's longest side its style scale times the stage's, never below what the layers need. */
+    private static List<RgbImage> stageStyles(List<RgbImage> styles, int side, Schedule schedule, int minimum) {
         List<RgbImage> resized = new ArrayList<>();
-        for (RgbImage style : styles) {
+        for (int s = 0; s < styles.size(); s++) {
+            RgbImage style = styles.get(s);
+            int styleSide = Math.max(minimum, (int) Math.round(side * schedule.styleScaleOf(s)));
             int[] styleDims = Scales.dimensions(style.width(), style.height(), styleSide);
             resized.add(ImageOps.resize(style, Math.max(styleDims[0], minimum), Math.max(styleDims[1], minimum)));
         }
@@ -305,7 +322,7 @@ public class StyleTransferEngine {
     }
 
     /** The image as it would be delivered now: the average if one is kept, with colour handling. */
-    private static RgbImage deliverable(NDArray current, ImageAverage average, RgbImage stageContent, ResolvedOptions options,
+    private static RgbImage deliverable(NDArray current, ImageAverage average, RgbImage colorContent, ColorMode colorMode,
             NDManager stage) {
         RgbImage image;
         try {
@@ -319,6 +336,6 @@ public class StyleTransferEngine {
         } catch (ArithmeticException e) {
             throw new TransferDivergedException("the image");
         }
-        return options.output().preserveColors() ? ColorPreservation.apply(image, stageContent) : image;
+        return ColorControl.deliver(colorMode, image, colorContent);
     }
 }

@@ -17,7 +17,8 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
         Double learningRate, Double averageDecay, Double contentWeight, Double styleWeight, Double tvWeight,
         List<Double> styleWeights, List<Double> styleLayerWeights, Double styleScale, InitMode init, Long seed,
         Boolean preserveColors, Integer scales, Integer minSize, String contentLayer, List<String> styleLayers,
-        StyleLoss styleLoss, Pooling pooling, Integer previewEvery, Long deadlineSeconds, Boolean downscaleToFit) {
+        StyleLoss styleLoss, Pooling pooling, Integer previewEvery, Long deadlineSeconds, Boolean downscaleToFit,
+        ColorMode colorMode, List<Double> styleScales) {
 
     static final int DEFAULT_SIZE = 512;
     static final int DEFAULT_ITERATIONS = 300;
@@ -38,14 +39,20 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
     /** No option given: every default. */
     public static TransferOptions defaults() {
         return new TransferOptions(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** {@link #resolve(int, boolean, TransferProperties, ModelProperties)} without masks. */
+    public ResolvedOptions resolve(int styleCount, TransferProperties limits, ModelProperties model) {
+        return resolve(styleCount, false, limits, model);
     }
 
     /**
+     * @param masked whether the run has style masks (one per style, checked where they are decoded)
      * @param model the network, whose layers the layer options name and whose default layers they take
      * @throws InvalidOptionsException listing every invalid field
      */
-    public ResolvedOptions resolve(int styleCount, TransferProperties limits, ModelProperties model) {
+    public ResolvedOptions resolve(int styleCount, boolean masked, TransferProperties limits, ModelProperties model) {
         List<InvalidOptionsException.FieldError> errors = new ArrayList<>();
         int resolvedSize = orDefault(size, DEFAULT_SIZE);
         range(errors, "size", resolvedSize, SMALLEST_SIZE, limits.maxSize());
@@ -69,6 +76,8 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
         if (!(scale >= 0.1 && scale <= 4)) {
             errors.add(new InvalidOptionsException.FieldError("styleScale", "must be between 0.1 and 4, got " + scale));
         }
+        List<Double> scalesPerStyle = styleScales(errors, styleCount, scale);
+        ColorMode color = colorMode(errors);
         int stages = orDefault(scales, 1);
         range(errors, "scales", stages, 1, MAX_SCALES);
         // the default follows a small size down, but stays valid itself: a bad size is reported once, as size
@@ -91,17 +100,50 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
         if (styleCount < 1 || styleCount > limits.maxStyles()) {
             errors.add(new InvalidOptionsException.FieldError("style", "send 1 to " + limits.maxStyles() + " style images, got " + styleCount));
         }
+        StyleLoss loss = orDefault(styleLoss, StyleLoss.GRAM);
+        if (masked && loss != StyleLoss.GRAM) {
+            errors.add(new InvalidOptionsException.FieldError("mask", "masks compare masked Gram matrices: use styleLoss gram, or send no masks"));
+        }
         if (!errors.isEmpty()) {
             throw new InvalidOptionsException(errors);
         }
         // a seed in JavaScript's safe-integer range survives every JSON client unchanged
         long resolvedSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong(1L << 53);
         return new ResolvedOptions(
-                new Schedule(resolvedSize, stages, smallest, resolvedIterations, initial, scale, deadline, Boolean.TRUE.equals(downscaleToFit)),
+                new Schedule(resolvedSize, stages, smallest, resolvedIterations, initial, scale, scalesPerStyle, deadline,
+                        Boolean.TRUE.equals(downscaleToFit)),
                 new Optimisation(orDefault(optimizer, OptimizerType.LBFGS), rate, decay, orDefault(init, InitMode.CONTENT), resolvedSeed),
-                new ObjectiveLayers(content, style, orDefault(styleLoss, StyleLoss.GRAM), orDefault(pooling, Pooling.MAX)),
+                new ObjectiveLayers(content, style, loss, orDefault(pooling, Pooling.MAX)),
                 new LossWeights(cw, sw, tw, blend, layerWeights),
-                new Output(Boolean.TRUE.equals(preserveColors), previews));
+                new Output(color == ColorMode.LUMINANCE, color, previews));
+    }
+
+    /** One scale per style, or {@code styleScale} for each. */
+    private List<Double> styleScales(List<InvalidOptionsException.FieldError> errors, int styleCount, double scale) {
+        if (styleScales == null) {
+            return java.util.Collections.nCopies(Math.max(styleCount, 0), scale);
+        }
+        if (styleScales.size() != styleCount) {
+            errors.add(new InvalidOptionsException.FieldError("styleScales", "give one scale per style image: "
+                    + styleCount + " styles but " + styleScales.size() + " scales"));
+            return List.of();
+        }
+        for (Double s : styleScales) {
+            if (s == null || !(s >= 0.1 && s <= 4)) {
+                errors.add(new InvalidOptionsException.FieldError("styleScales", "each scale must be between 0.1 and 4, got " + s));
+                return List.of();
+            }
+        }
+        return List.copyOf(styleScales);
+    }
+
+    /** {@code colorMode}, or {@code preserveColors} as the luminance mode it always meant. */
+    private ColorMode colorMode(List<InvalidOptionsException.FieldError> errors) {
+        if (Boolean.TRUE.equals(preserveColors) && colorMode != null && colorMode != ColorMode.LUMINANCE) {
+            errors.add(new InvalidOptionsException.FieldError("preserveColors", "preserveColors true is colorMode luminance, but colorMode is "
+                    + colorMode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "; send one of the two"));
+        }
+        return colorMode != null ? colorMode : Boolean.TRUE.equals(preserveColors) ? ColorMode.LUMINANCE : ColorMode.NONE;
     }
 
     private List<Double> styleLayerWeights(List<InvalidOptionsException.FieldError> errors, int layers) {

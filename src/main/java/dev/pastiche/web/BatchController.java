@@ -51,6 +51,7 @@ class BatchController {
     @Operation(summary = "Start a batch", description = "multipart: content (1–100), style (1–8), options (JSON), mode grid|blend")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<BatchView> create(@RequestPart("content") List<MultipartFile> contents, @RequestPart("style") List<MultipartFile> styles,
+            @RequestPart(value = "mask", required = false) List<MultipartFile> masks,
             @RequestPart(value = "options", required = false) String options, @RequestParam("mode") String mode,
             @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         BatchMode batchMode;
@@ -60,8 +61,8 @@ class BatchController {
             throw ApiProblemException.invalidField("mode", e.getMessage());
         }
         StyleTransferController.ParsedOptions parsed = jobs.parse(options);
-        Batch batch = service.submitBatch(owner, bytes(contents), bytes(styles), parsed.transfer(), parsed.outputFormat(),
-                parsed.webhook(), batchMode);
+        Batch batch = service.submitBatch(owner, bytes(contents), bytes(styles), masks == null ? List.of() : bytes(masks), parsed.transfer(),
+                parsed.outputFormat(), parsed.webhook(), batchMode);
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/style-transfer-batches/" + batch.id())).body(view(batch));
     }
 

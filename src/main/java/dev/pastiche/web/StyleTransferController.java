@@ -64,9 +64,11 @@ class StyleTransferController {
     }
 
     @Operation(summary = "Start a style transfer", description = "multipart: content (one image), style (1–8 images), "
+            + "mask (optional, one per style in the same order: grey or transparent PNG/JPEG, white or opaque = that style applies), "
             + "options (application/json, optional; the options of API.md)")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<JobView> create(@RequestPart("content") MultipartFile content, @RequestPart("style") List<MultipartFile> styles,
+            @RequestPart(value = "mask", required = false) List<MultipartFile> masks,
             @RequestPart(value = "options", required = false) String options,
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
             @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
@@ -76,8 +78,12 @@ class StyleTransferController {
         ParsedOptions parsed = parse(options);
         List<byte[]> styleBytes = new ArrayList<>();
         styles.forEach(style -> styleBytes.add(bytes(style)));
-        JobRecord job = service.submit(owner, idempotencyKey, bytes(content), styleBytes, parsed.transfer(), parsed.outputFormat(),
-                parsed.webhook());
+        List<byte[]> maskBytes = new ArrayList<>();
+        if (masks != null) {
+            masks.forEach(mask -> maskBytes.add(bytes(mask)));
+        }
+        JobRecord job = service.submit(owner, idempotencyKey, bytes(content), styleBytes, maskBytes, parsed.transfer(),
+                parsed.outputFormat(), parsed.webhook());
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/style-transfers/" + job.id())).body(view(job));
     }
 

@@ -3,6 +3,7 @@ package dev.pastiche.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.pastiche.image.Mask;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.Losses;
 import dev.pastiche.perception.PerceptionModel;
@@ -25,7 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The engine's options against PyTorch (scripts/reference/make_engine_fixtures.py): VGG19 with
  * seeded He-uniform weights, whose deep layers carry a real share of the style loss, 64² images,
- * content init. Adam runs with average pooling, the averaged image and per-layer style weights,
+ * content init. Adam runs with average pooling, the averaged image, per-layer style weights and
+ * two styles under overlapping masks whose edges fall between the layers' pixels,
  * each compared step by step with torch.optim.Adam;
  * L-BFGS is compared, at equal evaluations, with torch.optim.LBFGS run unclamped and clamped at
  * the end, and with the service's former projection that re-evaluated every step.
@@ -80,7 +82,7 @@ class EngineReferenceTests {
      * (1e-2 with W2).
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"adam-max", "adam-avg", "adam-w2", "adam-ema", "adam-layer-weights"})
+    @ValueSource(strings = {"adam-max", "adam-avg", "adam-w2", "adam-ema", "adam-layer-weights", "adam-masked"})
     void adamAgreesWithTorchOptimAdamStepByStep(String name) {
         JsonNode run = expected.get("cases").get(name);
         List<RgbImage> styles = styles(run.get("styles"));
@@ -96,7 +98,12 @@ class EngineReferenceTests {
             }
         };
 
-        TransferResult result = engine.run(TransferFixtures.request(engine, content, styles, builder.build()), recorder, () -> false);
+        List<Mask> masks = new ArrayList<>();
+        if (run.has("masks")) {
+            run.get("masks").forEach(m -> masks.add(TransferFixtures.mask(m.asString())));
+        }
+
+        TransferResult result = engine.run(TransferFixtures.request(engine, content, styles, masks, builder.build()), recorder, () -> false);
 
         assertThat(result.evaluations()).isEqualTo(run.get("steps").asInt());
         double contentWeight = run.get("weights").get(0).asDouble();

@@ -31,8 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@link MemoryEstimate} against measured peaks (issue 13): for every configuration the estimate
  * is at least the run's peak native memory and at most 1.5 times it. The configurations cover 1–4
- * styles, styleScale 1–3, both optimisers, two sizes, multi-scale, W2, average pooling and the
- * averaged image; few iterations keep each to seconds, except one L-BFGS run long enough to fill
+ * styles, styleScale 1–3, both optimisers, two sizes, multi-scale, W2, average pooling, the
+ * averaged image, style masks with per-style scales and colour-histogram matching; few iterations keep each to seconds, except one L-BFGS run long enough to fill
  * its history.
  *
  * <p>Each runs in a JVM of its own ({@link PeakMemoryMain}) on jemalloc set as the service runs it
@@ -83,7 +83,9 @@ class MemoryEstimateTests {
             config(1, 256, 256, "optimizer", "adam", "iterations", 3, "styleScale", 3),
             config(3, 256, 192, "optimizer", "adam", "iterations", 2, "styleLoss", "w2", "pooling", "avg", "averageDecay", 0.9),
             config(2, 256, 256, "optimizer", "adam", "iterations", 3, "initialIterations", 2, "scales", 3, "styleScale", 1.5),
-            config(3, 256, 256, "optimizer", "lbfgs", "iterations", 2, "initialIterations", 1, "scales", 3, "styleScale", 2));
+            config(3, 256, 256, "optimizer", "lbfgs", "iterations", 2, "initialIterations", 1, "scales", 3, "styleScale", 2),
+            config(3, 256, 256, "optimizer", "adam", "iterations", 3, "masks", true, "styleScales", List.of(1, 2, 0.5)),
+            config(2, 256, 192, "optimizer", "lbfgs", "iterations", 3, "masks", true, "colorMode", "histogram"));
 
     @Test
     void theEstimateIsAtLeastTheMeasuredPeakAndAtMostHalfAgainAsMuch() throws Exception {

@@ -1,5 +1,6 @@
 package dev.pastiche.transfer;
 
+import dev.pastiche.image.Mask;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.PerceptionModel;
 import dev.pastiche.testing.ProcessMemory;
@@ -43,13 +44,15 @@ public final class PeakMemoryMain {
         int height = Integer.parseInt(args[2]);
         Map<String, Object> values = JsonMapper.shared().readValue(args[3], new TypeReference<Map<String, Object>>() {
         });
+        // not an option: the run gets one mask per style, each a band of the content
+        boolean masked = Boolean.TRUE.equals(values.remove("masks"));
         Path dir = Files.createTempDirectory("pastiche-peak");
         try (PerceptionModel model = TransferFixtures.randomModel(dir)) {
             StyleTransferEngine engine = TransferFixtures.engine(model);
-            TransferRequest run = request(engine, options(values), styleCount, width, height);
+            TransferRequest run = request(engine, options(values), styleCount, masked, width, height);
             OptionsBuilder warmUp = options(values).with("size", 64).with("minSize", 32).with("iterations", 2).with("initialIterations", 1);
             try {
-                engine.run(request(engine, warmUp, styleCount, 64, 64), TransferListener.NONE, () -> false);
+                engine.run(request(engine, warmUp, styleCount, masked, 64, 64), TransferListener.NONE, () -> false);
             } catch (TransferDivergedException e) {
                 // W2 at a small size may diverge (StyleTransferEngine): the kernels are loaded all the same
             }
@@ -67,7 +70,7 @@ public final class PeakMemoryMain {
             engine.run(run, TransferListener.NONE, () -> false);
             long peak = ProcessMemory.peakRss();
             double seconds = (System.nanoTime() - start) / 1e9;
-            long estimate = MemoryEstimate.peakBytes(model, run.options(), width, height);
+            long estimate = MemoryEstimate.peakBytes(model, run.options(), run.masks().size(), width, height);
             System.out.printf(Locale.ROOT, "{\"estimate\": %d, \"measured\": %d, \"before\": %d, \"seconds\": %.1f}%n", estimate, peak - before,
                     before, seconds);
         } finally {
@@ -75,13 +78,22 @@ public final class PeakMemoryMain {
         }
     }
 
-    private static TransferRequest request(StyleTransferEngine engine, OptionsBuilder options, int styleCount, int width, int height) {
+    private static TransferRequest request(StyleTransferEngine engine, OptionsBuilder options, int styleCount, boolean masked, int width,
+            int height) {
         // square styles: the estimate counts the style pass at a square of the style side, the largest it can be
         List<RgbImage> styles = new ArrayList<>();
+        List<Mask> masks = new ArrayList<>();
+        for (int s = 0; s < styleCount && masked; s++) {
+            float[] values = new float[width * height];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (i % width) * styleCount / width == s ? 1 : 0;
+            }
+            masks.add(new Mask(width, height, values));
+        }
         for (int s = 0; s < styleCount; s++) {
             styles.add(TransferFixtures.picture(64, 64, 2 + s));
         }
-        return TransferFixtures.request(engine, TransferFixtures.picture(width, height, 1), styles,
+        return TransferFixtures.request(engine, TransferFixtures.picture(width, height, 1), styles, masks,
                 options.with("seed", 1).with("previewEvery", Integer.MAX_VALUE).build());
     }
 

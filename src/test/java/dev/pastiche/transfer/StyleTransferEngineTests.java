@@ -157,8 +157,8 @@ class StyleTransferEngineTests {
                 if (clipped(o[i])) {
                     continue;
                 }
-                double di = Math.abs(ColorPreservation.inPhase(o[i]) - ColorPreservation.inPhase(c[i]));
-                double dq = Math.abs(ColorPreservation.quadrature(o[i]) - ColorPreservation.quadrature(c[i]));
+                double di = Math.abs(ColorControl.inPhase(o[i]) - ColorControl.inPhase(c[i]));
+                double dq = Math.abs(ColorControl.quadrature(o[i]) - ColorControl.quadrature(c[i]));
                 max = Math.max(max, Math.max(di, dq));
                 sum += di + dq;
                 count++;
@@ -404,18 +404,18 @@ class StyleTransferEngineTests {
         StyleTransferEngine small = smallEngine();
         ResolvedOptions options = small.resolve(OptionsBuilder.options().with("size", 1024).with("optimizer", OptimizerType.LBFGS).build(), 1);
 
-        TransferTooLargeException e = catchThrowableOfType(TransferTooLargeException.class, () -> small.admit(options, 96, 64));
+        TransferTooLargeException e = catchThrowableOfType(TransferTooLargeException.class, () -> small.admit(options, 0, 96, 64));
 
         assertThat(e).isNotNull();
         assertThat(e.budgetBytes()).isEqualTo(BUDGET.toBytes());
-        assertThat(e.estimatedBytes()).isEqualTo(small.peakBytes(options, 96, 64)).isGreaterThan(BUDGET.toBytes());
+        assertThat(e.estimatedBytes()).isEqualTo(small.peakBytes(options, 0, 96, 64)).isGreaterThan(BUDGET.toBytes());
         assertThat(e.getMessage()).contains("400 MB").contains("1024");
         Matcher fits = AT_MOST.matcher(e.getMessage());
         assertThat(fits.find()).as("a size that fits in %s", e.getMessage()).isTrue();
         int size = Integer.parseInt(fits.group(1));
         assertThat(size).isBetween(TransferOptions.SMALLEST_SIZE, 1023);
-        assertThat(small.peakBytes(options.withSize(size), 96, 64)).isLessThanOrEqualTo(BUDGET.toBytes());
-        assertThat(small.peakBytes(options.withSize(size + 1), 96, 64)).as("the largest that fits").isGreaterThan(BUDGET.toBytes());
+        assertThat(small.peakBytes(options.withSize(size), 0, 96, 64)).isLessThanOrEqualTo(BUDGET.toBytes());
+        assertThat(small.peakBytes(options.withSize(size + 1), 0, 96, 64)).as("the largest that fits").isGreaterThan(BUDGET.toBytes());
     }
 
     @Test
@@ -424,11 +424,11 @@ class StyleTransferEngineTests {
         ResolvedOptions options = small.resolve(
                 OptionsBuilder.options().with("size", 1024).with("optimizer", OptimizerType.LBFGS).with("scales", 3).with("downscaleToFit", true).build(), 1);
 
-        ResolvedOptions admitted = small.admit(options, 96, 64);
+        ResolvedOptions admitted = small.admit(options, 0, 96, 64);
 
         assertThat(admitted.schedule().size()).isLessThan(1024);
-        assertThat(small.peakBytes(admitted, 96, 64)).isLessThanOrEqualTo(BUDGET.toBytes());
-        assertThat(small.peakBytes(admitted.withSize(admitted.schedule().size() + 1), 96, 64)).isGreaterThan(BUDGET.toBytes());
+        assertThat(small.peakBytes(admitted, 0, 96, 64)).isLessThanOrEqualTo(BUDGET.toBytes());
+        assertThat(small.peakBytes(admitted.withSize(admitted.schedule().size() + 1), 0, 96, 64)).isGreaterThan(BUDGET.toBytes());
         assertThat(admitted.schedule().minSize()).isLessThanOrEqualTo(admitted.schedule().size());
         assertThat(admitted).usingRecursiveComparison().ignoringFields("schedule.size", "schedule.minSize").isEqualTo(options);
     }
@@ -442,7 +442,7 @@ class StyleTransferEngineTests {
                 new TransferProperties(limits.maxSize(), limits.maxIterations(), limits.maxStyles(), tiny));
         ResolvedOptions options = small.resolve(OptionsBuilder.options().with("size", 512).with("downscaleToFit", true).build(), 1);
 
-        TransferTooLargeException e = catchThrowableOfType(TransferTooLargeException.class, () -> small.admit(options, 96, 64));
+        TransferTooLargeException e = catchThrowableOfType(TransferTooLargeException.class, () -> small.admit(options, 0, 96, 64));
 
         assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("40 MB").contains("pastiche.transfer.memory-budget");
@@ -450,7 +450,7 @@ class StyleTransferEngineTests {
         while (suggested.find()) {
             int size = Integer.parseInt(suggested.group(1));
             assertThat(size).as("suggested size in %s", e.getMessage()).isGreaterThanOrEqualTo(TransferOptions.SMALLEST_SIZE);
-            assertThat(small.peakBytes(options.withSize(size), 96, 64)).as("suggested size in %s", e.getMessage())
+            assertThat(small.peakBytes(options.withSize(size), 0, 96, 64)).as("suggested size in %s", e.getMessage())
                     .isLessThanOrEqualTo(tiny.toBytes());
         }
     }
@@ -460,8 +460,8 @@ class StyleTransferEngineTests {
         ResolvedOptions lbfgs = engine.resolve(OptionsBuilder.options().with("size", 512).with("optimizer", OptimizerType.LBFGS).build(), 1);
         ResolvedOptions adam = engine.resolve(OptionsBuilder.options().with("size", 512).with("optimizer", OptimizerType.ADAM).build(), 1);
 
-        assertThat(engine.peakBytes(adam, 96, 64)).isLessThan(engine.peakBytes(lbfgs, 96, 64));
-        assertThat(engine.peakBytes(lbfgs.withSize(256), 96, 64)).isLessThan(engine.peakBytes(lbfgs, 96, 64));
+        assertThat(engine.peakBytes(adam, 0, 96, 64)).isLessThan(engine.peakBytes(lbfgs, 0, 96, 64));
+        assertThat(engine.peakBytes(lbfgs.withSize(256), 0, 96, 64)).isLessThan(engine.peakBytes(lbfgs, 0, 96, 64));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.pastiche.image.ImageDecoder;
 import dev.pastiche.perception.Losses;
 import tools.jackson.databind.JsonNode;
 import dev.pastiche.image.ImageProperties;
+import dev.pastiche.image.Mask;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.ModelProperties;
 import dev.pastiche.perception.PerceptionModel;
@@ -68,7 +69,13 @@ final class TransferFixtures {
 
     /** A request as a job makes it: the options resolved once, by the engine that runs them. */
     static TransferRequest request(StyleTransferEngine engine, RgbImage content, List<RgbImage> styles, TransferOptions options) {
-        return new TransferRequest(content, styles, engine.resolve(options, styles.size()));
+        return request(engine, content, styles, List.of(), options);
+    }
+
+    /** {@link #request(StyleTransferEngine, RgbImage, List, TransferOptions)} with one mask per style. */
+    static TransferRequest request(StyleTransferEngine engine, RgbImage content, List<RgbImage> styles, List<Mask> masks,
+            TransferOptions options) {
+        return new TransferRequest(content, styles, masks, engine.resolve(options, styles.size(), !masks.isEmpty()));
     }
 
     /**
@@ -89,6 +96,15 @@ final class TransferFixtures {
     static RgbImage resource(String name) {
         try (InputStream in = TransferFixtures.class.getResourceAsStream("/reference/" + name)) {
             return new ImageDecoder(new ImageProperties(1 << 20)).decode(in.readAllBytes(), name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A mask from the reference fixtures, decoded as the service decodes an uploaded one. */
+    static Mask mask(String name) {
+        try (InputStream in = TransferFixtures.class.getResourceAsStream("/reference/" + name)) {
+            return new ImageDecoder(new ImageProperties(1 << 20)).decodeMask(in.readAllBytes(), name);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -75,6 +75,38 @@ class TransferOptionsTests {
     }
 
     @Test
+    void aJobStoredBeforeColourModesAndStyleScalesReadsBackAsTheRunItWas() {
+        JsonMapper json = JsonMapper.builder().build();
+        ResolvedOptions current = resolve(OptionsBuilder.options().with("preserveColors", true).with("styleScale", 2.0).build(), 2);
+        ObjectNode stored = (ObjectNode) json.valueToTree(current);
+        stored.remove(List.of("colorMode", "styleScales"));
+
+        ResolvedOptions read = json.treeToValue(stored, ResolvedOptions.class);
+
+        assertThat(read.output().colorMode()).isEqualTo(ColorMode.LUMINANCE);
+        assertThat(read.schedule().styleScaleOf(0)).isEqualTo(2.0);
+        assertThat(read.schedule().styleScaleOf(1)).isEqualTo(2.0);
+    }
+
+    @Test
+    void preserveColorsIsTheLuminanceColourMode() {
+        assertThat(resolve(OptionsBuilder.options().with("preserveColors", true).build(), 1).output().colorMode()).isEqualTo(ColorMode.LUMINANCE);
+        ResolvedOptions histogram = resolve(OptionsBuilder.options().with("colorMode", "histogram").build(), 1);
+        assertThat(histogram.output().colorMode()).isEqualTo(ColorMode.HISTOGRAM);
+        assertThat(histogram.output().preserveColors()).isFalse();
+        assertThat(resolve(OptionsBuilder.options().with("colorMode", "luminance-only").build(), 1).output().colorMode())
+                .isEqualTo(ColorMode.LUMINANCE_ONLY);
+    }
+
+    @Test
+    void masksNeedTheGramStyleLoss() {
+        InvalidOptionsException e = catchThrowableOfType(InvalidOptionsException.class, () -> OptionsBuilder.options().with("styleLoss", "w2")
+                .build().resolve(1, true, TransferFixtures.LIMITS, TransferFixtures.vgg19()));
+
+        assertThat(e.errors()).extracting(InvalidOptionsException.FieldError::field).containsExactly("mask");
+    }
+
+    @Test
     void aGivenSeedIsKept() {
         assertThat(resolve(OptionsBuilder.options().with("seed", 1234567).build(), 1).optimisation().seed()).isEqualTo(1234567);
     }
@@ -132,6 +164,10 @@ class TransferOptionsTests {
                 bad("styleWeights", b -> b.with("styleWeights", List.of(1.0, Double.NaN))),
                 bad("styleScale", b -> b.with("styleScale", 0)),
                 bad("styleScale", b -> b.with("styleScale", Double.NaN)),
+                bad("styleScales", b -> b.with("styleScales", List.of(1.0))),
+                bad("styleScales", b -> b.with("styleScales", List.of(1.0, 0.05))),
+                bad("styleScales", b -> b.with("styleScales", List.of(1.0, Double.NaN))),
+                bad("preserveColors", b -> b.with("preserveColors", true).with("colorMode", "luminance-only")),
                 bad("scales", b -> b.with("scales", 0)),
                 bad("scales", b -> b.with("scales", 11)),
                 bad("minSize", b -> b.with("minSize", 16)),

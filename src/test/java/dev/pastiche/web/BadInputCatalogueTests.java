@@ -9,6 +9,7 @@ import dev.pastiche.testing.HostileImages;
 import dev.pastiche.testing.ProcessMemory;
 import dev.pastiche.web.ApiClient.Images;
 import dev.pastiche.web.ApiClient.Multipart;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,6 +66,8 @@ class BadInputCatalogueTests {
     private static final byte[] CONTENT = Images.png(Images.pattern(64, 48, 1));
     private static final byte[] STYLE = Images.png(Images.pattern(40, 40, 2));
     private static final byte[] JPEG = Images.jpeg(Images.pattern(64, 48, 1));
+    /** White on the left half of the content's 64×48. */
+    private static final byte[] MASK = Images.png(leftHalf(64, 48));
 
     @LocalServerPort
     int port;
@@ -175,6 +178,28 @@ class BadInputCatalogueTests {
                     }
                     return t.post(JOBS, body.json("options", "{\"size\": 48}"));
                 }),
+                // --- style masks -------------------------------------------------------------------------------
+                refused("more masks than styles", 400, "validation", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}")
+                        .png("mask", MASK).png("mask", MASK)), detailNames("mask")),
+                refused("a mask for one of two styles", 400, "validation", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}")
+                        .png("style", STYLE).png("mask", MASK)), detailNames("2 styles but 1 mask")),
+                refused("an all-black mask", 422, "invalid-image", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}").png("style", STYLE)
+                        .png("mask", MASK).png("mask", Images.png(Images.solid(64, 48, 0)))), detailNames("mask[1] is all black")),
+                refused("a fully transparent mask", 422, "invalid-image", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}")
+                        .png("mask", Images.png(new BufferedImage(64, 48, BufferedImage.TYPE_INT_ARGB)))), detailNames("mask[0] is all black")),
+                refused("a square mask for a 4:3 content", 422, "invalid-image", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}")
+                        .png("mask", Images.png(Images.solid(48, 48, 0xffffff)))), detailNames("mask[0] is 48×48")),
+                refused("a mask 1.5 % off the content's aspect ratio", 422, "invalid-image", t -> t.post(JOBS, job(CONTENT, STYLE,
+                        "{\"size\": 48}").png("mask", Images.png(Images.solid(65, 48, 0xffffff)))), detailNames("aspect")),
+                refused("a mask that is not an image", 415, "unsupported-media-type", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}")
+                        .png("mask", ascii("white on the left")))),
+                refused("masks with the w2 style loss", 400, "validation", t -> t.post(JOBS, job(CONTENT, STYLE,
+                        "{\"size\": 48, \"styleLoss\": \"w2\"}").png("mask", MASK)), detailNames("styleLoss gram")),
+                refused("a blend batch with a mask for one of two styles", 400, "validation", t -> t.post(BATCHES, job(CONTENT, STYLE, null)
+                        .png("style", STYLE).png("mask", MASK).field("mode", "blend"))),
+                refused("a grid batch whose mask does not fit its second content", 422, "invalid-image", t -> t.post(BATCHES,
+                        job(CONTENT, STYLE, null).png("content", Images.png(Images.pattern(48, 48, 3))).png("mask", MASK).field("mode", "grid")),
+                        detailNames("content[1]")),
                 // --- options -----------------------------------------------------------------------------------
                 refused("options that are not JSON", 400, "validation", t -> t.options("{size: 64")),
                 refused("options that are a JSON array", 400, "validation", t -> t.options("[64]")),
@@ -193,6 +218,11 @@ class BadInputCatalogueTests {
                 refused("no style layers", 400, "validation", t -> t.options("{\"styleLayers\": []}")),
                 refused("styleWeights not one per style", 400, "validation", t -> t.options("{\"styleWeights\": [1, 2]}")),
                 refused("styleScale 0", 400, "validation", t -> t.options("{\"styleScale\": 0}")),
+                refused("styleScales not one per style", 400, "validation", t -> t.options("{\"styleScales\": [1, 2]}")),
+                refused("a styleScales entry of 9", 400, "validation", t -> t.options("{\"styleScales\": [9]}")),
+                refused("unknown colorMode", 400, "validation", t -> t.options("{\"colorMode\": \"sepia\"}")),
+                refused("preserveColors true with colorMode histogram", 400, "validation",
+                        t -> t.options("{\"preserveColors\": true, \"colorMode\": \"histogram\"}")),
                 refused("negative deadlineSeconds", 400, "validation", t -> t.options("{\"deadlineSeconds\": -1}")),
                 refused("outputFormat gif", 400, "validation", t -> t.options("{\"outputFormat\": \"gif\"}")),
                 refused("webhook to loopback (SSRF guard)", 400, "validation",
@@ -314,7 +344,7 @@ class BadInputCatalogueTests {
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM style_transfer_batch", Long.class)).isZero();
 
         Set<String> referenced = now.values().stream().flatMap(row -> Stream.concat(Stream.of(row.get("content_blob"),
-                        row.get("preview_blob"), row.get("result_blob")), Stream.of(String.valueOf(row.get("style_blobs")).split("[^0-9a-f]+"))))
+                        row.get("preview_blob"), row.get("result_blob")), Stream.of((row.get("style_blobs") + "," + row.get("mask_blobs")).split("[^0-9a-f]+"))))
                 .filter(key -> key != null && String.valueOf(key).length() == 64).map(String::valueOf).collect(Collectors.toSet());
         Path root = storage.root().toAbsolutePath();
         try (Stream<Path> files = Files.walk(root)) {
@@ -329,6 +359,26 @@ class BadInputCatalogueTests {
 
     private static Arguments refused(String name, int status, String slug, Function<BadInputCatalogueTests, HttpResponse<byte[]>> call) {
         return Arguments.of(Named.of(name, new Case(status, slug, call, response -> { })));
+    }
+
+    private static Arguments refused(String name, int status, String slug, Function<BadInputCatalogueTests, HttpResponse<byte[]>> call,
+            Consumer<HttpResponse<byte[]>> check) {
+        return Arguments.of(Named.of(name, new Case(status, slug, call, check)));
+    }
+
+    /** The problem's detail says what to fix: it names {@code what}. */
+    private static Consumer<HttpResponse<byte[]>> detailNames(String what) {
+        return response -> assertThat(json(response).get("detail").asString()).contains(what);
+    }
+
+    private static BufferedImage leftHalf(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width / 2; x++) {
+                image.setRGB(x, y, 0xffffff);
+            }
+        }
+        return image;
     }
 
     private static Arguments accepted(String name, int status, Function<BadInputCatalogueTests, HttpResponse<byte[]>> call) {

@@ -123,6 +123,49 @@ class StyleTransferJobTests {
         assertThat(recipe.get("pytorch").asString()).isNotBlank();
     }
 
+    /** API.md's spatial, colour and scale control through HTTP: masks stored, recorded by SHA-256, and removed with the job. */
+    @Test
+    void aMaskedTwoStyleJobRunsRecordsItsMasksAndDeletesThem() throws Exception {
+        byte[] content = ApiClient.Images.png(ApiClient.Images.pattern(48, 32, 5));
+        // grey and alpha masks, at twice the content's size, overlapping in the middle
+        java.awt.image.BufferedImage left = new java.awt.image.BufferedImage(96, 64, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        java.awt.image.BufferedImage right = new java.awt.image.BufferedImage(96, 64, java.awt.image.BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 96; x++) {
+                left.getRaster().setSample(x, y, 0, x < 56 ? 255 : 0);
+                right.setRGB(x, y, x >= 40 ? 0xff000000 : 0x00ffffff);
+            }
+        }
+        byte[] leftMask = ApiClient.Images.png(left);
+        byte[] rightMask = ApiClient.Images.png(right);
+        ApiClient.Multipart body = new ApiClient.Multipart().png("content", content)
+                .png("style", ApiClient.Images.png(ApiClient.Images.pattern(40, 40, 2)))
+                .png("style", ApiClient.Images.png(ApiClient.Images.noise(40, 40, 3))).png("mask", leftMask).png("mask", rightMask)
+                .json("options", "{\"size\": 48, \"iterations\": 3, \"optimizer\": \"lbfgs\", \"scales\": 2, \"minSize\": 32, "
+                        + "\"initialIterations\": 1, \"colorMode\": \"histogram\", \"styleScales\": [1, 1.5], \"seed\": 3}");
+
+        HttpResponse<byte[]> created = api.post(JOBS, body);
+
+        assertThat(created.statusCode()).as(ApiClient.text(created)).isEqualTo(202);
+        JsonNode options = json(created).get("options");
+        assertThat(options.get("colorMode").asString()).isEqualTo("histogram");
+        assertThat(options.get("styleScales").valueStream().map(JsonNode::asDouble)).containsExactly(1.0, 1.5);
+        String id = json(created).get("id").asString();
+        JsonNode done = await(id, j -> j.get("status").asString().equals("succeeded"));
+        assertThat(done.get("recipe").get("inputs").get("masks").valueStream().map(JsonNode::asString))
+                .containsExactly(sha256(leftMask), sha256(rightMask));
+        assertThat(ApiClient.Images.decode(api.get(JOBS + "/" + id + "/result").body()).getWidth()).isEqualTo(48);
+
+        assertThat(api.delete(JOBS + "/" + id).statusCode()).isEqualTo(204);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM style_transfer_job WHERE mask_blobs LIKE :like").param("like", "%" + sha256(leftMask) + "%")
+                .query(Long.class).single()).isZero();
+        assertThat(blobs.get(sha256(leftMask))).as("the mask's blob, deleted with its only job").isEmpty();
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
     @Test
     void anIdempotencyKeyReturnsTheFirstJobForTheSameRequestAndRefusesAnother() {
         String key = "key-" + java.util.UUID.randomUUID();
