@@ -8,6 +8,7 @@
 // Exits 0 when every step passed, 1 otherwise (with a screenshot of the failing page).
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -527,6 +528,8 @@ async function main() {
     assert.match(await text('#job-summary'), /· colours histogram$/);
     const job = await (await api(`/v1/style-transfers/${id}`)).json();
     assert.deepEqual(pick(job.options, ['colorMode', 'styleScales']), { colorMode: 'histogram', styleScales: [1.5, 1] }, 'the resolved options');
+    // the recipe keys each stored image by the SHA-256 of its bytes: the service ran on the masks sent, in order
+    assert.deepEqual(job.recipe.inputs.masks, sentMasks.at(-1).map((bytes) => createHash('sha256').update(bytes).digest('hex')));
     await until('the result image', async () => (await naturalWidth('#job-result')) === 48);
     await shot('transfer-masked-result');
     await accessible('the transfer page with masks and a finished job');
