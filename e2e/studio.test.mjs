@@ -8,10 +8,11 @@
 // Exits 0 when every step passed, 1 otherwise (with a screenshot of the failing page).
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const baseUrl = (process.argv[2] || process.env.STUDIO_URL || '').replace(/\/$/, '');
@@ -52,24 +53,67 @@ function chunk(type, data) {
   return out;
 }
 
-/** An RGB PNG of stripes and gradients that differ by seed. */
-function png(width, height, seed) {
-  const raw = Buffer.alloc((width * 3 + 1) * height);
+/** PNG colour types and their channels: grey, RGB, RGBA. */
+const CHANNELS = { 0: 1, 2: 3, 6: 4 };
+
+/** An 8-bit PNG whose pixel (x, y) has the channels pixel(x, y) gives. */
+function encodePng(width, height, colourType, pixel) {
+  const channels = CHANNELS[colourType];
+  const raw = Buffer.alloc((width * channels + 1) * height);
   for (let y = 0; y < height; y++) {
-    raw[y * (width * 3 + 1)] = 0;
+    raw[y * (width * channels + 1)] = 0;
     for (let x = 0; x < width; x++) {
-      const i = y * (width * 3 + 1) + 1 + x * 3;
-      raw[i] = (x * 4 * seed + y * 2) & 0xff;
-      raw[i + 1] = ((x + y) % (6 + seed * 3) < 3 + seed ? 220 : 30) & 0xff;
-      raw[i + 2] = (y * 5 + seed * 60) & 0xff;
+      raw.set(pixel(x, y).map((v) => v & 0xff), y * (width * channels + 1) + 1 + x * channels);
     }
   }
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
+  header.set([8, colourType, 0, 0, 0], 8);
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** An RGB PNG of stripes and gradients that differ by seed. */
+const png = (width, height, seed) => encodePng(width, height, 2, (x, y) => [x * 4 * seed + y * 2,
+  (x + y) % (6 + seed * 3) < 3 + seed ? 220 : 30, y * 5 + seed * 60]);
+
+/** An 8-bit, non-interlaced PNG's size, colour type and unfiltered pixels (PNG spec §9). */
+function decodePng(bytes) {
+  assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG');
+  let offset = 8;
+  let header;
+  const data = [];
+  while (offset < bytes.length) {
+    const length = bytes.readUInt32BE(offset);
+    const type = bytes.toString('latin1', offset + 4, offset + 8);
+    const body = bytes.subarray(offset + 8, offset + 8 + length);
+    if (type === 'IHDR') {
+      header = { width: body.readUInt32BE(0), height: body.readUInt32BE(4), depth: body[8], colourType: body[9], interlace: body[12] };
+    } else if (type === 'IDAT') {
+      data.push(body);
+    }
+    offset += 12 + length;
+  }
+  assert.equal(header.depth, 8, '8 bits per channel');
+  assert.equal(header.interlace, 0, 'not interlaced');
+  const channels = CHANNELS[header.colourType];
+  const stride = header.width * channels;
+  const raw = inflateSync(Buffer.concat(data));
+  const pixels = Buffer.alloc(stride * header.height);
+  for (let y = 0; y < header.height; y++) {
+    const filter = raw[y * (stride + 1)];
+    for (let i = 0; i < stride; i++) {
+      const a = i >= channels ? pixels[y * stride + i - channels] : 0;
+      const b = y > 0 ? pixels[(y - 1) * stride + i] : 0;
+      const c = i >= channels && y > 0 ? pixels[(y - 1) * stride + i - channels] : 0;
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const predictor = [0, a, b, (a + b) >> 1, paeth][filter];
+      pixels[y * stride + i] = (raw[y * (stride + 1) + 1 + i] + predictor) & 0xff;
+    }
+  }
+  return { ...header, channels, pixels };
 }
 
 const file = (name, buffer) => ({ name, mimeType: 'image/png', buffer });
@@ -78,6 +122,8 @@ const style1Png = file('style-one.png', png(40, 40, 2));
 const style2Png = file('style-two.png', png(48, 48, 3));
 const otherPng = file('other.png', png(80, 60, 4));
 const notAnImage = file('notes.png', Buffer.from('these are notes, not a picture'));
+/** A grey mask for the content (64×48): white on its right part, from x = 40. */
+const rightMask = file('right-mask.png', encodePng(64, 48, 0, (x) => [x >= 40 ? 255 : 0]));
 
 // ── a tiny runner: sequential steps, timed, the first failure ends the run ──
 
@@ -135,26 +181,68 @@ const visible = (selector) => page.locator(selector).first().isVisible();
 const naturalWidth = (selector) => page.locator(selector).first().evaluate((img) => img.complete && img.naturalWidth);
 const shot = (name, p = page) => p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
+/** A range input set as a person would leave it (playwright cannot fill one). */
+const setRange = (selector, value) => page.locator(selector).evaluate((input, v) => {
+  input.value = v;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}, String(value));
+
+/** The page coordinates of the middle of pixel (x, y) of a canvas shown scaled. */
+async function canvasPoint(selector, x, y) {
+  const canvas = page.locator(selector);
+  const box = await canvas.boundingBox();
+  const [width, height] = await canvas.evaluate((c) => [c.width, c.height]);
+  return [box.x + ((x + 0.5) * box.width) / width, box.y + ((y + 0.5) * box.height) / height];
+}
+
+/** A mouse stroke through pixels of a canvas: press, move from point to point, release. */
+async function stroke(selector, points) {
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  const [first, ...rest] = await Promise.all(points.map(([x, y]) => canvasPoint(selector, x, y)));
+  await page.mouse.move(...first);
+  await page.mouse.down();
+  for (const point of rest) {
+    await page.mouse.move(...point, { steps: 8 });
+  }
+  await page.mouse.up();
+}
+
+/** The mask overlay's RGBA at pixel (x, y), or the whole of it. */
+const overlayPixel = (x, y) => page.locator('#mask-overlay').evaluate((c, [px, py]) => [...c.getContext('2d').getImageData(px, py, 1, 1).data], [x, y]);
+const overlayPixels = () => page.locator('#mask-overlay').evaluate((c) => [...c.getContext('2d').getImageData(0, 0, c.width, c.height).data]);
+/** The colour the page gives the masks of style n (1-based), as RGB. */
+const maskColour = async (n) => {
+  const hex = await page.locator(`#mask-legend li:nth-child(${n}) .swatch`).getAttribute('data-colour');
+  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+};
+/** Whether an overlay pixel shows colour rgb at half opacity (within rounding). */
+const showsColour = (pixel, rgb) => Math.abs(pixel[3] - 128) <= 2 && rgb.every((v, i) => Math.abs(pixel[i] - v) <= 4);
+
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** The engine options of the "more options" that the page sends only when the user sets them. */
 const ENGINE_OPTIONS = ['pooling', 'styleLoss', 'styleLayerWeights', 'averageDecay', 'initialIterations'];
 const pick = (object, keys) => Object.fromEntries(keys.filter((k) => k in object).map((k) => [k, object[k]]));
 
-/** The options part of every job the page submits, in order. */
+/** The options part of every job the page submits, in order, and its mask parts (PNG bytes). */
 const sentOptions = [];
+const sentMasks = [];
 
 /**
- * A JSON part of a multipart request. Read in a route: chromium leaves file and blob parts out of
- * the post data that request events report.
+ * The bodies of a multipart request's parts of one name, in order. Read in a route: chromium leaves
+ * file and blob parts out of the post data that request events report.
  */
-function multipartJson(request, name) {
+function multipartParts(request, name) {
   const boundary = /boundary=(.+)$/.exec(request.headers()['content-type'])[1];
-  const part = request.postDataBuffer().toString('latin1').split(`--${boundary}`)
-    .find((p) => p.includes(`name="${name}"`));
+  return request.postDataBuffer().toString('latin1').split(`--${boundary}`)
+    .filter((p) => p.slice(0, p.indexOf('\r\n\r\n')).includes(`name="${name}"`))
+    .map((p) => Buffer.from(p.slice(p.indexOf('\r\n\r\n') + 4, p.lastIndexOf('\r\n')), 'latin1'));
+}
+
+function multipartJson(request, name) {
+  const [part] = multipartParts(request, name);
   assert.ok(part, `the request has a ${name} part`);
-  const body = part.slice(part.indexOf('\r\n\r\n') + 4, part.lastIndexOf('\r\n'));
-  return JSON.parse(Buffer.from(body, 'latin1').toString('utf8'));
+  return JSON.parse(part.toString('utf8'));
 }
 
 const api = (path) => page.request.get(`${baseUrl}${path}`, { headers: apiKey ? { Authorization: `Bearer ${apiKey}` } : {} });
@@ -179,6 +267,7 @@ async function main() {
   await page.route((url) => url.pathname === '/v1/style-transfers', (route) => {
     if (route.request().method() === 'POST') {
       sentOptions.push(multipartJson(route.request(), 'options'));
+      sentMasks.push(multipartParts(route.request(), 'mask'));
     }
     return route.continue();
   });
@@ -342,6 +431,113 @@ async function main() {
     assert.deepEqual(await page.locator('#opt-layer-weights input').evaluateAll((inputs) => inputs.map((i) => i.value)),
       ['0.5', '1', '1', '1', '4']);
     await accessible('the transfer page with every option open');
+  });
+
+  await step('masks: a mask drawn for one style only blocks the start, saying which style needs one', async () => {
+    // a fresh page (the key stays for the session), so no style or option from the steps before
+    await page.goto('about:blank');
+    await page.goto(`${baseUrl}/#transfer`);
+    await until('the model line', async () => /vgg19/.test(await text('#extractor-info')));
+    assert.equal(await visible('#mask-editor'), false);
+    assert.equal(await visible('#masks-empty'), true);
+    await page.setInputFiles('#content-file', contentPng);
+    await page.setInputFiles('#style-files', [style1Png, style2Png]);
+    await until('the mask editor at the content\'s size', async () => (await visible('#mask-editor'))
+      && (await page.locator('#mask-overlay').evaluate((c) => `${c.width}×${c.height}`)) === '64×48');
+    assert.match(await text('#mask-state'), /^No masks: every style applies to the whole image/);
+    assert.deepEqual(await page.locator('#mask-style option').allTextContents(), ['Style 1 (style-one.png)', 'Style 2 (style-two.png)']);
+    // style 1: a stroke 8 px wide along y = 16 from x = 4 to 28, then a 6 px eraser dab at (16, 16)
+    await setRange('#mask-brush', 8);
+    assert.equal(await text('#mask-brush-size'), '8 px');
+    await stroke('#mask-overlay', [[4, 16], [16, 16], [28, 16]]);
+    await page.check('#mask-tool-eraser');
+    await setRange('#mask-brush', 6);
+    await stroke('#mask-overlay', [[16, 16]]);
+    const red = await maskColour(1);
+    await until('the stroke in style 1\'s colour', async () => showsColour(await overlayPixel(8, 16), red) && showsColour(await overlayPixel(24, 16), red));
+    assert.equal((await overlayPixel(16, 16))[3], 0, 'erased');
+    assert.equal((await overlayPixel(8, 30))[3], 0, 'never painted');
+    assert.match(await text('#mask-state'), /^Not ready: style 2 has no mask/);
+    assert.deepEqual(await page.locator('#mask-legend li').evaluateAll((items) => items.map((i) => i.dataset.mask)), ['yes', 'no']);
+    // style 2: a square mask does not fit the 4:3 content; "Fill" gives it a mask everywhere; cleared again, the set is partial
+    await page.selectOption('#mask-style', { label: 'Style 2 (style-two.png)' });
+    await page.setInputFiles('#mask-file', style1Png);
+    await until('the mask refused', async () => /^Mask does not fit/.test(await text('#mask-problem')));
+    assert.match(await text('#mask-problem'), /style-one\.png is 40×40; a mask needs the content image's aspect ratio \(64×48\) within 1 %/);
+    await page.click('#mask-fill');
+    await until('every style with a mask', async () => /^Every style has a mask/.test(await text('#mask-state')));
+    await page.click('#mask-clear');
+    await until('style 2 without a mask again', async () => /^Not ready: style 2 has no mask/.test(await text('#mask-state')));
+    await page.selectOption('#mask-style', { label: 'Style 1 (style-one.png)' });
+    const before = sentOptions.length;
+    await page.click('#transfer-submit');
+    await until('the local problem', async () => /^Masks incomplete/.test(await text('#transfer-problem')));
+    assert.match(await text('#transfer-problem'), /style 2 \(style-two\.png\) has no mask\. Once one style has a mask every style needs one/);
+    assert.equal(sentOptions.length, before, 'nothing was sent');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'mask-style');
+    assert.equal(await page.locator('#mask-style option:checked').textContent(), 'Style 2 (style-two.png)', 'the style to fix is picked');
+    await shot('transfer-mask-missing');
+    await accessible('the mask editor with a mask missing');
+  });
+
+  await step('masks: drawn, erased and uploaded masks show in their colours and are sent as drawn, with a colour mode and per-style scales', async () => {
+    // style 2 (picked by the step before): a grey PNG, white from x = 40
+    await page.setInputFiles('#mask-file', rightMask);
+    const red = await maskColour(1);
+    const green = await maskColour(2);
+    assert.notDeepEqual(red, green, 'each style has its own colour');
+    await until('the uploaded mask in style 2\'s colour', async () => showsColour(await overlayPixel(52, 30), green));
+    assert.ok(showsColour(await overlayPixel(8, 16), red), 'style 1\'s stroke is still on show');
+    assert.equal((await overlayPixel(30, 40))[3], 0, 'no style at (30, 40)');
+    assert.match(await text('#mask-state'), /^Every style has a mask/);
+    await shot('transfer-masks');
+    await page.check('#color-mode-histogram');
+    await page.fill('#style-list li:nth-child(1) input.style-scale', '5');
+    await page.click('#transfer-submit');
+    await until('the scale problem', async () => /styleScales Scale of style 1: not between 0\.1 and 4/.test(await text('#transfer-problem')));
+    await page.fill('#style-list li:nth-child(1) input.style-scale', '1.5');
+    await page.fill('#opt-size', '48');
+    await page.fill('#opt-iterations', '4');
+    await page.selectOption('#opt-optimizer', 'adam');
+    await page.fill('#opt-seed', '4321');
+    const before = sentOptions.length;
+    await page.click('#transfer-submit');
+    await until('the request', () => sentOptions.length === before + 1);
+    assert.deepEqual(pick(sentOptions.at(-1), ['colorMode', 'styleScales']), { colorMode: 'histogram', styleScales: [1.5, 1] });
+    // what was sent is what the overlay showed: one grey PNG per style at the content's size
+    const masks = sentMasks.at(-1).map(decodePng);
+    assert.equal(masks.length, 2, 'one mask per style');
+    for (const mask of masks) {
+      assert.deepEqual([mask.width, mask.height, mask.colourType], [64, 48, 0], 'grey, at the content\'s size');
+    }
+    const at = (mask, x, y) => mask.pixels[y * 64 + x];
+    assert.deepEqual([at(masks[0], 8, 16), at(masks[0], 16, 16), at(masks[0], 24, 16), at(masks[0], 8, 30)], [255, 0, 255, 0]);
+    assert.ok(masks[1].pixels.every((v, i) => v === (i % 64 >= 40 ? 255 : 0)), 'style 2\'s mask is the uploaded one');
+    const shown = await overlayPixels();
+    const mismatches = masks[0].pixels.filter((m1, i) => {
+      // two layers at half opacity, one over the other
+      const expected = 255 * (1 - (1 - (0.5 * m1) / 255) * (1 - (0.5 * masks[1].pixels[i]) / 255));
+      return Math.abs(shown[i * 4 + 3] - expected) > 2;
+    }).length;
+    assert.equal(mismatches, 0, 'the overlay\'s coverage is the masks\'');
+    await until('the masked job on show', async () => (await visible('#job-view')) && /seed 4321/.test(await text('#job-summary')));
+    assert.equal(await visible('#transfer-problem'), false, await text('#transfer-problem'));
+    const id = await page.locator('#job-view').getAttribute('data-job-id');
+    await until('the job to end', async () => ['succeeded', 'failed', 'cancelled'].includes(await text('#job-status')), JOB_TIMEOUT);
+    assert.equal(await text('#job-status'), 'succeeded', await text('#job-error'));
+    assert.match(await text('#job-summary'), /· colours histogram$/);
+    const job = await (await api(`/v1/style-transfers/${id}`)).json();
+    assert.deepEqual(pick(job.options, ['colorMode', 'styleScales']), { colorMode: 'histogram', styleScales: [1.5, 1] }, 'the resolved options');
+    // the recipe keys each stored image by the SHA-256 of its bytes: the service ran on the masks sent, in order
+    assert.deepEqual(job.recipe.inputs.masks, sentMasks.at(-1).map((bytes) => createHash('sha256').update(bytes).digest('hex')));
+    await until('the result image', async () => (await naturalWidth('#job-result')) === 48);
+    await shot('transfer-masked-result');
+    await accessible('the transfer page with masks and a finished job');
+    // a content image of another size: the masks no longer fit and go
+    await page.setInputFiles('#content-file', otherPng);
+    await until('the masks cleared', async () => /^Masks cleared/.test(await text('#mask-problem')));
+    assert.match(await text('#mask-state'), /^No masks/);
+    assert.equal(await page.locator('#mask-overlay').evaluate((c) => `${c.width}×${c.height}`), '80×60');
   });
 
   await step('compare: distances in total and per layer, and the API\'s message for images of two sizes', async () => {

@@ -3,9 +3,12 @@
 import { ApiError, call, getJson, imageUrl, postForm, streamJobEvents } from './api.js';
 import { lineChart } from './charts.js';
 import { $, clearProblem, formatDuration, formatInteger, formatNumber, formatTime, h, setBusy, showProblem, showThumb } from './dom.js';
+import { focusMasks, initMasks, maskBlobs, maskColour, maskProblem, setMaskContent, setMaskStyles } from './masks.js';
 
 const JOBS = '/v1/style-transfers';
 const MAX_STYLES = 8;
+/** API.md's bounds of a style's scale (its longest side relative to the stage's). */
+const STYLE_SCALE = { min: 0.1, max: 4, default: 1 };
 const HISTORY_PAGE = 10;
 
 const form = $('#transfer-form');
@@ -14,7 +17,7 @@ const contentInput = $('#content-file');
 const styleInput = $('#style-files');
 const styleList = $('#style-list');
 
-/** The chosen style images, each with its blend weight (0–100; the service normalises them). */
+/** The chosen style images, each with its blend weight (0–100; the service normalises them) and its scale. */
 let styles = [];
 let nextStyleId = 1;
 
@@ -29,7 +32,6 @@ const numberFields = {
   styleWeight: '#opt-style-weight',
   tvWeight: '#opt-tv-weight',
   learningRate: '#opt-lr',
-  styleScale: '#opt-style-scale',
   previewEvery: '#opt-preview-every',
   averageDecay: '#opt-average-decay',
   initialIterations: '#opt-initial-iterations',
@@ -45,7 +47,10 @@ const layerWeightInputs = () => [...form.querySelectorAll('#opt-layer-weights in
 const count = (n, noun) => `${formatInteger(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 export function initTransfer() {
-  contentInput.addEventListener('change', () => showThumb($('#content-thumb'), contentInput.files[0], 'Content image preview'));
+  contentInput.addEventListener('change', () => {
+    showThumb($('#content-thumb'), contentInput.files[0], 'Content image preview');
+    setMaskContent(contentInput.files[0]);
+  });
   styleInput.addEventListener('change', () => {
     addStyles([...styleInput.files]);
     styleInput.value = '';
@@ -61,6 +66,7 @@ export function initTransfer() {
   for (const input of layerWeightInputs()) {
     input.addEventListener('input', () => input.removeAttribute('aria-invalid'));
   }
+  initMasks();
   renderStyles();
 }
 
@@ -75,7 +81,7 @@ function addStyles(files) {
     showProblem(problem, new ApiError({ title: 'Too many styles', detail: `a transfer takes 1 to ${MAX_STYLES} style images; ${files.length - room} not added` }));
   }
   for (const file of files.slice(0, Math.max(room, 0))) {
-    styles.push({ id: nextStyleId++, file, weight: 50 });
+    styles.push({ id: nextStyleId++, file, weight: 50, scale: STYLE_SCALE.default });
   }
   renderStyles();
 }
@@ -84,6 +90,7 @@ function renderStyles() {
   const total = styles.reduce((sum, s) => sum + s.weight, 0);
   styleList.replaceChildren(...styles.map((style, index) => {
     const sliderId = `style-weight-${style.id}`;
+    const scaleId = `style-scale-${style.id}`;
     const share = total > 0 ? Math.round((style.weight / total) * 100) : 0;
     const thumb = h('img', { class: 'thumb small', alt: `Style ${index + 1}` });
     thumb.src = style.url ??= URL.createObjectURL(style.file);
@@ -96,11 +103,20 @@ function renderStyles() {
         updateShares();
       },
     });
+    const scale = h('input', {
+      id: scaleId, type: 'number', min: STYLE_SCALE.min, max: STYLE_SCALE.max, step: 0.1, value: style.scale, class: 'style-scale',
+      oninput: (event) => {
+        event.target.removeAttribute('aria-invalid');
+        style.scale = event.target.value.trim() === '' ? STYLE_SCALE.default : Number(event.target.value);
+      },
+    });
     return h('li', { class: 'style-item', 'data-style-id': style.id },
+      h('span', { class: 'swatch', style: `background: ${maskColour(index)}`, title: 'Its colour in the masks', 'aria-hidden': 'true' }),
       thumb,
       h('div', { class: 'style-controls' },
         h('label', { for: sliderId }, `Weight of style ${index + 1}`, h('span', { class: 'file-name' }, ` (${style.file.name})`)),
-        h('div', { class: 'slider-row' }, slider, output)),
+        h('div', { class: 'slider-row' }, slider, output),
+        h('div', { class: 'scale-row' }, h('label', { for: scaleId }, `Scale of style ${index + 1}`), scale)),
       h('button', {
         type: 'button', class: 'secondary small', 'aria-label': `Remove style ${index + 1} (${style.file.name})`,
         onclick: () => {
@@ -112,6 +128,7 @@ function renderStyles() {
       }, 'Remove'));
   }));
   styleList.hidden = styles.length === 0;
+  setMaskStyles(styles);
 }
 
 function updateShares() {
@@ -145,11 +162,33 @@ function options() {
   if (seed !== '') {
     result.seed = Number(seed);
   }
-  result.preserveColors = $('#opt-preserve').checked;
+  const colorMode = form.querySelector('input[name=color-mode]:checked').value;
+  if (colorMode !== 'none') {
+    result.colorMode = colorMode;
+  }
   if (styles.length > 1) {
     result.styleWeights = styles.map((s) => s.weight);
   }
+  // one scale per style once any differs from API.md's default
+  if (styles.some((s) => s.scale !== STYLE_SCALE.default)) {
+    result.styleScales = styles.map((s) => s.scale);
+  }
   return result;
+}
+
+/** The first per-style scale input outside 0.1–4 (marked invalid, as all such are), or undefined. */
+function invalidStyleScale() {
+  const invalid = [...styleList.querySelectorAll('input.style-scale')].filter((input) => {
+    const value = Number(input.value);
+    const bad = input.validity.badInput || (input.value.trim() !== '' && !(value >= STYLE_SCALE.min && value <= STYLE_SCALE.max));
+    if (bad) {
+      input.setAttribute('aria-invalid', 'true');
+    } else {
+      input.removeAttribute('aria-invalid');
+    }
+    return bad;
+  });
+  return invalid[0];
 }
 
 /** One weight per style layer once any is set (an empty input counts as the default), else null: the service's defaults. */
@@ -195,14 +234,21 @@ function fillOptions(resolved) {
     input.value = weights[i] ?? '';
   });
   $('#opt-seed').value = resolved.seed ?? '';
-  $('#opt-preserve').checked = Boolean(resolved.preserveColors);
+  // jobs from before colour modes said preserveColors, which is luminance
+  const colorMode = resolved.colorMode || (resolved.preserveColors ? 'luminance' : 'none');
+  const radio = form.querySelector(`input[name=color-mode][value="${colorMode}"]`) || $('#color-mode-none');
+  radio.checked = true;
   if (resolved.styleWeights?.length === styles.length && styles.length > 1) {
     const largest = Math.max(...resolved.styleWeights);
     styles.forEach((style, i) => {
       style.weight = largest > 0 ? Math.round((resolved.styleWeights[i] / largest) * 100) : 50;
     });
-    renderStyles();
   }
+  // jobs from before per-style scales had one styleScale for every style
+  styles.forEach((style, i) => {
+    style.scale = resolved.styleScales?.length === styles.length ? resolved.styleScales[i] : resolved.styleScale ?? STYLE_SCALE.default;
+  });
+  renderStyles();
 }
 
 async function submit() {
@@ -227,13 +273,31 @@ async function submit() {
     badWeight.focus();
     return;
   }
-  const body = new FormData();
-  body.append('content', content, content.name);
-  styles.forEach((style) => body.append('style', style.file, style.file.name));
-  body.append('options', new Blob([JSON.stringify(options())], { type: 'application/json' }));
+  const badScale = invalidStyleScale();
+  if (badScale) {
+    showProblem(problem, new ApiError({
+      title: 'Invalid options',
+      detail: `each style's scale is between ${STYLE_SCALE.min} and ${STYLE_SCALE.max}`,
+      errors: [{ field: 'styleScales', message: `${badScale.labels[0].textContent}: not between ${STYLE_SCALE.min} and ${STYLE_SCALE.max}` }],
+    }));
+    badScale.focus();
+    return;
+  }
+  const incomplete = maskProblem();
+  if (incomplete) {
+    showProblem(problem, incomplete);
+    focusMasks();
+    return;
+  }
   const button = $('#transfer-submit');
   setBusy(button, true, 'Starting…');
   try {
+    const body = new FormData();
+    body.append('content', content, content.name);
+    styles.forEach((style) => body.append('style', style.file, style.file.name));
+    // one mask per style, in the styles' order, or none at all
+    (await maskBlobs())?.forEach((mask, i) => body.append('mask', mask, `mask-${i + 1}.png`));
+    body.append('options', new Blob([JSON.stringify(options())], { type: 'application/json' }));
     const job = await postForm(JOBS, body);
     follow(job);
     loadHistory();
@@ -322,8 +386,9 @@ function render(job) {
   status.className = `badge ${job.status}`;
   const o = job.options || {};
   const stages = o.scales > 1 ? ` · ${o.scales} scales, ${count(initialIterations(o), 'iteration')} each before the last` : '';
+  const colours = o.colorMode && o.colorMode !== 'none' ? ` · colours ${o.colorMode}` : '';
   $('#job-summary').textContent = `${o.size}px · ${count(o.iterations, 'iteration')}${stages} · ${o.optimizer}`
-    + ` · ${o.styleWeights?.length || 1} style${(o.styleWeights?.length || 1) > 1 ? 's' : ''} · seed ${o.seed}`;
+    + ` · ${o.styleWeights?.length || 1} style${(o.styleWeights?.length || 1) > 1 ? 's' : ''} · seed ${o.seed}${colours}`;
   const p = job.progress;
   const bar = $('#job-progress');
   const text = $('#job-progress-text');

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * chromium with playwright-core against the service, run as its own JVM on random weights with an
  * API key. It submits a small job and sees progress, preview and result; sends the engine options
  * (pooling, style loss, layer weights, averaging, initial iterations) as set, reads them back
- * resolved and restores them into the form; compares two images; reads
+ * resolved and restores them into the form; draws, erases and uploads a mask per style, checks their
+ * coloured overlay against the grey PNGs sent, and refuses a partial set of masks before sending; sends a
+ * colour mode and per-style scales and reads them back resolved; compares two images; reads
  * VGG16's parameter totals; shows feature maps; checks API problems, keyboard use, axe-core's WCAG
  * 2.1 AA rules and phone width;
  * and saves a screenshot of each page under {@code target/studio-screenshots/}.
