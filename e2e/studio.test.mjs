@@ -53,8 +53,8 @@ function chunk(type, data) {
   return out;
 }
 
-/** PNG colour types and their channels: grey, RGB, RGBA. */
-const CHANNELS = { 0: 1, 2: 3, 6: 4 };
+/** PNG colour types and their channels: grey, RGB, grey with alpha, RGBA. */
+const CHANNELS = { 0: 1, 2: 3, 4: 2, 6: 4 };
 
 /** An 8-bit PNG whose pixel (x, y) has the channels pixel(x, y) gives. */
 function encodePng(width, height, colourType, pixel) {
@@ -504,12 +504,20 @@ async function main() {
     await page.click('#transfer-submit');
     await until('the request', () => sentOptions.length === before + 1);
     assert.deepEqual(pick(sentOptions.at(-1), ['colorMode', 'styleScales']), { colorMode: 'histogram', styleScales: [1.5, 1] });
-    // what was sent is what the overlay showed: one grey PNG per style at the content's size
-    const masks = sentMasks.at(-1).map(decodePng);
+    // what was sent is what the overlay showed: one opaque grey PNG per style at the content's size
+    // (the browser's encoder picks the colour type: every pixel has r = g = b and alpha 255)
+    const masks = sentMasks.at(-1).map(decodePng).map((mask) => {
+      assert.deepEqual([mask.width, mask.height], [64, 48], 'at the content\'s size');
+      const grey = new Uint8Array(64 * 48);
+      for (let i = 0; i < grey.length; i++) {
+        const pixel = [...mask.pixels.subarray(i * mask.channels, (i + 1) * mask.channels)];
+        const [r, g, b, a = 255] = mask.channels < 3 ? [pixel[0], pixel[0], pixel[0], pixel[1]] : pixel;
+        assert.ok(r === g && g === b && a === 255, `mask pixel ${i}: opaque grey, not ${[r, g, b, a]}`);
+        grey[i] = r;
+      }
+      return { pixels: grey };
+    });
     assert.equal(masks.length, 2, 'one mask per style');
-    for (const mask of masks) {
-      assert.deepEqual([mask.width, mask.height, mask.colourType], [64, 48, 0], 'grey, at the content\'s size');
-    }
     const at = (mask, x, y) => mask.pixels[y * 64 + x];
     assert.deepEqual([at(masks[0], 8, 16), at(masks[0], 16, 16), at(masks[0], 24, 16), at(masks[0], 8, 30)], [255, 0, 255, 0]);
     assert.ok(masks[1].pixels.every((v, i) => v === (i % 64 >= 40 ? 255 : 0)), 'style 2\'s mask is the uploaded one');

@@ -3,12 +3,12 @@
 // grey PNGs at the content image's size (white: the style applies; black: it does not).
 //
 // A mask is a canvas at the content's natural size whose alpha is the mask: the overlay colours that
-// alpha and the request carries it as grey values, so what is sent is what is shown. A mask with
-// nothing painted counts as none, as the service refuses an all-black one.
+// alpha and the request carries it as the grey values of an opaque PNG the browser encodes (the
+// service reads an opaque mask's luma, which for grey is the value itself), so what is sent is what
+// is shown. A mask with nothing painted counts as none, as the service refuses an all-black one.
 
 import { ApiError } from './api.js';
 import { $, clearProblem, h, showProblem } from './dom.js';
-import { greyPng } from './png.js';
 
 /** One colour per style position, distinct at half opacity over a photograph. */
 export const MASK_COLOURS = ['#e6194b', '#1f9e3a', '#1d4ed8', '#f58231', '#911eb4', '#0891b2', '#f032e6', '#8a5a12'];
@@ -172,10 +172,24 @@ export async function maskBlobs() {
   if (!styles.some(hasMask)) {
     return null;
   }
-  return Promise.all(styles.map((style) => {
-    const { canvas } = masks.get(style.id);
-    return greyPng(canvas.width, canvas.height, alphaOf(canvas));
-  }));
+  return Promise.all(styles.map((style) => greyPng(masks.get(style.id).canvas)));
+}
+
+/**
+ * A mask's alpha as an opaque grey PNG (r = g = b = alpha): opaque, so that the service reads its
+ * grey level rather than an alpha channel, and written pixel by pixel, so that no compositing rounds it.
+ *
+ * @returns {Promise<Blob>} image/png
+ */
+function greyPng(canvas) {
+  const alpha = alphaOf(canvas);
+  const grey = new ImageData(canvas.width, canvas.height);
+  for (let i = 0; i < alpha.length; i++) {
+    grey.data.set([alpha[i], alpha[i], alpha[i], 255], i * 4);
+  }
+  const out = new OffscreenCanvas(canvas.width, canvas.height);
+  out.getContext('2d').putImageData(grey, 0, 0);
+  return out.convertToBlob({ type: 'image/png' });
 }
 
 /** Focuses the editor's style picker (where a missing mask is fixed). */
