@@ -490,6 +490,7 @@ async function main() {
     assert.ok(showsColour(await overlayPixel(8, 16), red), 'style 1\'s stroke is still on show');
     assert.equal((await overlayPixel(30, 40))[3], 0, 'no style at (30, 40)');
     assert.match(await text('#mask-state'), /^Every style has a mask/);
+    assert.equal(await visible('#transfer-problem'), false, 'the refusal of the partial set went with it');
     await shot('transfer-masks');
     await page.check('#color-mode-histogram');
     await page.fill('#style-list li:nth-child(1) input.style-scale', '5');

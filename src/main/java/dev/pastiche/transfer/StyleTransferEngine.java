@@ -35,7 +35,7 @@ import org.springframework.stereotype.Component;
 public class StyleTransferEngine {
 
     /** Changes whenever the same inputs, options and weights could give a different image. */
-    public static final String VERSION = "pastiche-transfer/2";
+    public static final String VERSION = "pastiche-transfer/3";
 
     private final PerceptionModel model;
     private final TransferProperties properties;

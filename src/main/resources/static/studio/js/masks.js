@@ -340,6 +340,12 @@ async function uploadMask(file) {
 function changed() {
   renderState();
   scheduleRender();
+  // a refusal of a partial set is out of date once the set is whole
+  const refused = $('#transfer-problem');
+  if (refused.dataset.cause === 'masks' && !maskProblem()) {
+    clearProblem(refused);
+    delete refused.dataset.cause;
+  }
 }
 
 function scheduleRender() {

@@ -76,6 +76,7 @@ export function refreshTransfer() {
 
 function addStyles(files) {
   clearProblem(problem);
+  delete problem.dataset.cause;
   const room = MAX_STYLES - styles.length;
   if (files.length > room) {
     showProblem(problem, new ApiError({ title: 'Too many styles', detail: `a transfer takes 1 to ${MAX_STYLES} style images; ${files.length - room} not added` }));
@@ -253,6 +254,7 @@ function fillOptions(resolved) {
 
 async function submit() {
   clearProblem(problem);
+  delete problem.dataset.cause;
   const content = contentInput.files[0];
   if (!content || styles.length === 0) {
     showProblem(problem, new ApiError({
@@ -286,6 +288,7 @@ async function submit() {
   const incomplete = maskProblem();
   if (incomplete) {
     showProblem(problem, incomplete);
+    problem.dataset.cause = 'masks';
     focusMasks();
     return;
   }

@@ -17,7 +17,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
-/** Batches over real HTTP: a 2×2 grid with its zip, and a blend. */
+/** Batches over real HTTP: a 2×2 grid with its zip, and blends with and without masks. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "pastiche.weights.source=random")
 class BatchTests {
 
@@ -77,6 +77,34 @@ class BatchTests {
         JsonNode options = json(api.get("/v1/style-transfers/" + job)).get("options");
         assertThat(options.get("styleWeights")).hasSize(2);
         assertThat(await(batch.get("id").asString()).get("counts").get("succeeded").asInt()).isEqualTo(2);
+    }
+
+    /** One mask set for every content of a blend batch: each job runs with both masks and records them. */
+    @Test
+    void aMaskedBlendGivesEveryContentTheSameMasks() throws Exception {
+        java.awt.image.BufferedImage top = new java.awt.image.BufferedImage(40, 32, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        java.awt.image.BufferedImage bottom = new java.awt.image.BufferedImage(40, 32, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 40; x++) {
+                (y < 16 ? top : bottom).getRaster().setSample(x, y, 0, 255);
+            }
+        }
+        ApiClient.Multipart body = new ApiClient.Multipart()
+                .png("content", ApiClient.Images.png(ApiClient.Images.pattern(40, 32, 1)))
+                .png("content", ApiClient.Images.png(ApiClient.Images.pattern(80, 64, 3)))
+                .png("style", ApiClient.Images.png(ApiClient.Images.pattern(32, 32, 2)))
+                .png("style", ApiClient.Images.png(ApiClient.Images.pattern(32, 32, 4)))
+                .png("mask", ApiClient.Images.png(top)).png("mask", ApiClient.Images.png(bottom))
+                .json("options", "{\"size\": 40, \"iterations\": 2, \"optimizer\": \"adam\"}").field("mode", "blend");
+
+        JsonNode batch = json(api.post(BATCHES, body));
+
+        assertThat(batch.get("jobs")).hasSize(2);
+        assertThat(await(batch.get("id").asString()).get("counts").get("succeeded").asInt()).isEqualTo(2);
+        for (JsonNode job : batch.get("jobs")) {
+            JsonNode masks = json(api.get("/v1/style-transfers/" + job.asString())).get("recipe").get("inputs").get("masks");
+            assertThat(masks).as("job %s", job.asString()).hasSize(2);
+        }
     }
 
     @Test
