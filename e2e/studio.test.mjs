@@ -252,11 +252,11 @@ function multipartJson(request, name) {
   return JSON.parse(part.toString('utf8'));
 }
 
-/** What /v1/models says of LPIPS: {available, reason}. */
+/** What /v1/models says of LPIPS: {available, reason}; a service that does not list it does not offer it. */
 function lpipsOf(models) {
   const entry = (models.metrics || []).find((m) => m.name === 'lpips');
-  assert.ok(entry, `/v1/models lists lpips among its metrics: ${JSON.stringify(models.metrics)}`);
-  return { available: entry.available !== false, reason: entry.reason || '' };
+  return entry ? { available: entry.available !== false, reason: entry.reason || '' }
+    : { available: false, reason: 'this service does not offer it' };
 }
 
 const api = (path) => page.request.get(`${baseUrl}${path}`, { headers: apiKey ? { Authorization: `Bearer ${apiKey}` } : {} });
@@ -290,11 +290,12 @@ async function main() {
     sentMaps.push({ metric: field(request, 'metric'), overlay: field(request, 'overlay'), resize: field(request, 'resize'),
       accept: request.headers().accept });
     const response = await route.fetch();
-    mapAnswers.push({ status: response.status(), body: await response.body() });
+    mapAnswers.push({ status: response.status(), body: await response.body(), mean: response.headers()['pastiche-map-mean'] });
     return route.fulfill({ response });
   });
   await page.route((url) => url.pathname === '/v1/perceptual-distance-matrix', (route) => {
-    sentMatrices.push({ metrics: field(route.request(), 'metrics'), images: multipartParts(route.request(), 'image').length });
+    sentMatrices.push({ metrics: field(route.request(), 'metrics'), resize: field(route.request(), 'resize'),
+      images: multipartParts(route.request(), 'image').length });
     return route.continue();
   });
 
@@ -637,6 +638,12 @@ async function main() {
     assert.match(await page.getAttribute('#compare-heatmap', 'alt'), /features distance per pixel .*over the reference/);
     await shot('compare-map');
     await accessible('the compare page with a distance map');
+    // the map's mean is the pair's distance (API.md): the page shows the one the service reports
+    const mean = Number(mapAnswers.at(-1).mean);
+    assert.match(await text('#heatmap-summary'), /^mean \S+ · largest \S+$/);
+    assert.ok(Math.abs(Number(/^mean (\S+)/.exec(await text('#heatmap-summary'))[1]) - mean) <= 5e-4 * mean, await text('#heatmap-summary'));
+    const total = Number(await text('#compare-totals dd[data-metric=features]'));
+    assert.ok(Math.abs(mean - total) <= 0.02 * total, `the features map's mean ${mean} is the features distance ${total}`);
   });
 
   await step('set: four images give a symmetric matrix per metric with a zero diagonal, as the service computed it, and the closest pairs', async () => {
@@ -666,7 +673,7 @@ async function main() {
     ]);
     assert.equal(response.status(), 200, await response.text());
     const answer = await response.json();
-    assert.deepEqual(sentMatrices.at(-1), { metrics: 'content,style,features', images: 4 });
+    assert.deepEqual(sentMatrices.at(-1), { metrics: 'content,style,features', resize: 'true', images: 4 });
     assert.deepEqual(answer.images.map((i) => i.sha256), set.map((f) => createHash('sha256').update(f.buffer).digest('hex')),
       'the service saw the four images, in the list\'s order');
     const metrics = ['content', 'style', 'features'];

@@ -120,8 +120,8 @@ export async function imageUrl(path, options) {
   return URL.createObjectURL(await response.blob());
 }
 
-export async function imageFromPost(path, form, { signal } = {}) {
-  const response = await call(path, { method: 'POST', body: form, accept: 'image/png', signal });
+export async function imageFromPost(path, form) {
+  const response = await call(path, { method: 'POST', body: form, accept: 'image/png' });
   return URL.createObjectURL(await response.blob());
 }
 

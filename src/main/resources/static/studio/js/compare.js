@@ -1,7 +1,7 @@
 // The compare panel: perceptual distances between two images, in total and per layer, and a map of
 // where they differ (the service's heatmap PNG, at the reference's size).
 
-import { ApiError, imageFromPost, postForm } from './api.js';
+import { ApiError, call, postForm } from './api.js';
 import { barChart } from './charts.js';
 import { $, clearProblem, formatNumber, h, setBusy, showProblem, showThumb } from './dom.js';
 import { availability, unavailableText } from './metrics.js';
@@ -96,7 +96,8 @@ async function showMap() {
   busy.textContent = `Computing the ${metric} map…`;
   img.setAttribute('aria-busy', 'true');
   try {
-    const url = await imageFromPost('/v1/perceptual-distance-maps', body, { signal: request.signal });
+    const response = await call('/v1/perceptual-distance-maps', { method: 'POST', body, accept: 'image/png', signal: request.signal });
+    const url = URL.createObjectURL(await response.blob());
     clearProblem(box);
     if (img.src.startsWith('blob:')) {
       URL.revokeObjectURL(img.src);
@@ -108,11 +109,13 @@ async function showMap() {
     img.src = url;
     img.hidden = false;
     $('#heatmap-caption').textContent = `${metric} distance map${overlay ? ' over the reference' : ''}`;
+    $('#heatmap-summary').textContent = mapSummary(response.headers);
   } catch (error) {
     if (error.name === 'AbortError') {
       return;
     }
     img.hidden = true;
+    $('#heatmap-summary').textContent = '';
     showProblem(box, error);
   } finally {
     if (mapRequest === request) {
@@ -121,6 +124,13 @@ async function showMap() {
       mapRequest = null;
     }
   }
+}
+
+/** The map's mean and largest value, as the service reports them beside the PNG. */
+function mapSummary(headers) {
+  const mean = headers.get('Pastiche-Map-Mean');
+  const max = headers.get('Pastiche-Map-Max');
+  return mean === null || max === null ? '' : `mean ${formatNumber(Number(mean))} · largest ${formatNumber(Number(max))}`;
 }
 
 function render(result, metrics) {

@@ -100,6 +100,7 @@ async function compute() {
     body.append('image', image.file, image.file.name);
   }
   body.append('metrics', metrics.join(','));
+  body.append('resize', String($('#set-resize').checked));
   // the answer is shown against the images as they were sent, whatever the list holds by then
   const sent = [...images];
   const button = $('#set-submit');
