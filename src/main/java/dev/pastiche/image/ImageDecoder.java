@@ -84,6 +84,27 @@ public class ImageDecoder {
         return grey;
     }
 
+    /**
+     * Width × height as the header declares it, without decoding the pixels: for limits on several
+     * images together, checked before any of them is decoded.
+     */
+    public long declaredPixels(byte[] bytes, String what) {
+        if (bytes.length == 0) {
+            throw new ImageRejectedException(Reason.INVALID, what + " is empty; send a PNG or JPEG file");
+        }
+        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_TYPE,
+                what + " is not a PNG or JPEG image (judged by its content, not its name or declared type); send a PNG or JPEG file"));
+        ImageReader reader = ImageIO.getImageReadersByFormatName(format.formatName()).next();
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            reader.setInput(in, true, true);
+            return (long) reader.getWidth(0) * reader.getHeight(0);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageRejectedException(Reason.INVALID, what + " has no readable " + format.name() + " header; send a valid PNG or JPEG file");
+        } finally {
+            reader.dispose();
+        }
+    }
+
     /** The bytes as decoded, after the checks every upload gets: not empty, a PNG or JPEG by content, within max-pixels. */
     private BufferedImage read(byte[] bytes, String what) {
         if (bytes.length == 0) {

@@ -29,6 +29,32 @@ public final class ImageOps {
         return new RgbImage(draw(current, width, height, RenderingHints.VALUE_INTERPOLATION_BICUBIC));
     }
 
+    /**
+     * Values (row-major, width × height) resized by area averaging: each output value is the mean of
+     * the inputs its rows {@code [⌊i·H/h⌋, ⌈(i+1)·H/h⌉)} and columns cover, as PyTorch's
+     * {@code adaptive_avg_pool2d} (and {@code interpolate(mode="area")}) computes it. Enlarging
+     * repeats values.
+     */
+    public static float[] areaResize(float[] values, int width, int height, int newWidth, int newHeight) {
+        float[] out = new float[newWidth * newHeight];
+        for (int i = 0; i < newHeight; i++) {
+            int top = (int) Math.floor((double) i * height / newHeight);
+            int bottom = (int) Math.ceil((double) (i + 1) * height / newHeight);
+            for (int j = 0; j < newWidth; j++) {
+                int left = (int) Math.floor((double) j * width / newWidth);
+                int right = (int) Math.ceil((double) (j + 1) * width / newWidth);
+                double sum = 0;
+                for (int y = top; y < bottom; y++) {
+                    for (int x = left; x < right; x++) {
+                        sum += values[y * width + x];
+                    }
+                }
+                out[i * newWidth + j] = (float) (sum / ((bottom - top) * (right - left)));
+            }
+        }
+        return out;
+    }
+
     private static BufferedImage draw(BufferedImage src, int width, int height, Object interpolation) {
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();

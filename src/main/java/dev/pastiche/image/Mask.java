@@ -45,31 +45,13 @@ public record Mask(int width, int height, float[] values) {
     }
 
     /**
-     * Resized by area averaging: each output pixel is the mean of the input pixels its rows
-     * {@code [⌊i·H/h⌋, ⌈(i+1)·H/h⌉)} and columns cover, as PyTorch's {@code adaptive_avg_pool2d}
-     * (and {@code interpolate(mode="area")}) does, so that a layer sees the share of each of its
-     * positions the mask covers. Enlarging repeats pixels.
+     * Resized by area averaging ({@link ImageOps#areaResize}), so that a layer sees the share of each
+     * of its positions the mask covers.
      */
     public Mask areaResized(int newWidth, int newHeight) {
         if (newWidth == width && newHeight == height) {
             return this;
         }
-        float[] out = new float[newWidth * newHeight];
-        for (int i = 0; i < newHeight; i++) {
-            int top = (int) Math.floor((double) i * height / newHeight);
-            int bottom = (int) Math.ceil((double) (i + 1) * height / newHeight);
-            for (int j = 0; j < newWidth; j++) {
-                int left = (int) Math.floor((double) j * width / newWidth);
-                int right = (int) Math.ceil((double) (j + 1) * width / newWidth);
-                double sum = 0;
-                for (int y = top; y < bottom; y++) {
-                    for (int x = left; x < right; x++) {
-                        sum += values[y * width + x];
-                    }
-                }
-                out[i * newWidth + j] = (float) (sum / ((bottom - top) * (right - left)));
-            }
-        }
-        return new Mask(newWidth, newHeight, out);
+        return new Mask(newWidth, newHeight, ImageOps.areaResize(values, width, height, newWidth, newHeight));
     }
 }

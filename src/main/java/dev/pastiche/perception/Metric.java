@@ -12,6 +12,11 @@ public enum Metric {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** Whether the metric has a value per position, which a distance map shows: the Gram style distance has none. */
+    public boolean spatial() {
+        return this != STYLE;
+    }
+
     /** Parses a comma list such as {@code content,style}; blank means all. */
     public static Set<Metric> parseList(String list) {
         if (list == null || list.isBlank()) {

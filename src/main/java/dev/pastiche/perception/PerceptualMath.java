@@ -89,7 +89,31 @@ public final class PerceptualMath {
      * over channels (LPIPS, uncalibrated); both normalised at once, the difference squared in place.
      */
     static double featuresPair(NDArray pair) {
-        NDArray unit = pair.div(pair.square().sum(new int[] {1}, true).sqrt().addi(NORM_EPSILON));
+        NDArray unit = unitNormalised(pair);
         return unit.get(0).subi(unit.get(1)).powi(2).sum(new int[] {0}).mean().getFloat();
+    }
+
+    /** Each position's activations (n, C, H, W) divided by their L2 norm over channels (+1e-10, LPIPS's). */
+    static NDArray unitNormalised(NDArray taps) {
+        return taps.div(taps.square().sum(new int[] {1}, true).sqrt().addi(NORM_EPSILON));
+    }
+
+    /** The Gram matrices of a batch of taps (n, C, H, W), as {@link #stylePair} computes them: (n, C, C). */
+    static NDArray grams(NDArray taps) {
+        long n = taps.getShape().get(0);
+        long c = taps.getShape().get(1);
+        long hw = taps.getShape().get(2) * taps.getShape().get(3);
+        NDArray f = taps.reshape(n, c, hw);
+        return f.matMul(f.transpose(0, 2, 1)).div(c * hw);
+    }
+
+    /** Per position, the mean over channels of (a − b)² of two taps (C, H, W): the content distance's map, (H, W). */
+    static NDArray contentMap(NDArray a, NDArray b) {
+        return a.sub(b).square().mean(new int[] {0});
+    }
+
+    /** Per position, Σ_c (âc − b̂c)² of two unit-normalised taps (C, H, W): one layer's features map, (H, W). */
+    static NDArray featuresMap(NDArray unitA, NDArray unitB) {
+        return unitA.sub(unitB).square().sum(new int[] {0});
     }
 }

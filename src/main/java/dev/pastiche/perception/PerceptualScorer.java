@@ -1,6 +1,9 @@
 package dev.pastiche.perception;
 
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.util.NDImageUtils;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.pastiche.image.ImageRejectedException;
 import dev.pastiche.image.RgbImage;
@@ -34,6 +37,8 @@ public class PerceptualScorer implements AutoCloseable {
     private final ScoringBatcher batcher;
     private final Timer distanceTimer;
     private final Timer featureMapTimer;
+    private final Timer matrixTimer;
+    private final Timer mapTimer;
     private final Counter imagesScored;
 
     public PerceptualScorer(PerceptionModel model, ModelProperties properties, MeterRegistry meters) {
@@ -43,6 +48,10 @@ public class PerceptualScorer implements AutoCloseable {
                 .tag("operation", "perceptual-distance").publishPercentileHistogram().register(meters);
         this.featureMapTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait in the batcher's queue")
                 .tag("operation", "feature-maps").publishPercentileHistogram().register(meters);
+        this.matrixTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait in the batcher's queue")
+                .tag("operation", "perceptual-distance-matrix").publishPercentileHistogram().register(meters);
+        this.mapTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait in the batcher's queue")
+                .tag("operation", "perceptual-distance-map").publishPercentileHistogram().register(meters);
         this.imagesScored = Counter.builder("pastiche.images.scored").description("Images run through the extractor")
                 .register(meters);
     }
@@ -54,14 +63,7 @@ public class PerceptualScorer implements AutoCloseable {
         }
         // fails fast while the model is unavailable, before queueing
         model.extractor();
-        String contentLayer = model.contentLayer();
-        Set<String> wanted = new LinkedHashSet<>();
-        if (metrics.contains(Metric.CONTENT)) {
-            wanted.add(contentLayer);
-        }
-        if (metrics.contains(Metric.STYLE) || metrics.contains(Metric.FEATURES)) {
-            wanted.addAll(model.styleLayers());
-        }
+        Set<String> wanted = tapsFor(metrics);
         checkLargeEnough(reference, wanted);
         return measured(distanceTimer, 2, () -> batcher.submit(List.of(reference, candidate), wanted,
                 taps -> distance(taps, metrics, reference.width(), reference.height())));
@@ -103,6 +105,157 @@ public class PerceptualScorer implements AutoCloseable {
                 metrics.contains(Metric.STYLE) ? style : null,
                 metrics.contains(Metric.FEATURES) ? features : null,
                 width, height, layers, model.info());
+    }
+
+    /**
+     * Every metric between every reference and every image (all of one size), each image forwarded
+     * once: the images go through the batcher a batch at a time, and what the metrics need of each
+     * (its content tap, its Gram matrices, its unit-normalised style taps) is kept in a scope of this
+     * call until the pairs are compared. Without references, the images against each other.
+     *
+     * @return per metric, a references × images matrix (images × images without references)
+     */
+    public Map<Metric, double[][]> matrix(List<RgbImage> references, List<RgbImage> images, Set<Metric> metrics) {
+        FeatureExtractor extractor = model.extractor();
+        Set<String> wanted = tapsFor(metrics);
+        checkLargeEnough(images.get(0), wanted);
+        List<RgbImage> all = new java.util.ArrayList<>(references);
+        all.addAll(images);
+        return measured(matrixTimer, all.size(), () -> {
+            try (NDManager scope = extractor.newScope()) {
+                List<ImageStatistics> statistics = new java.util.ArrayList<>();
+                long batchPixels = model.properties().batchPixels(extractor.device().isGpu());
+                int perBatch = (int) Math.max(1, batchPixels / ((long) images.get(0).width() * images.get(0).height()));
+                for (int from = 0; from < all.size(); from += perBatch) {
+                    List<RgbImage> batch = all.subList(from, Math.min(all.size(), from + perBatch));
+                    statistics.addAll(batcher.submit(batch, wanted, taps -> statistics(taps, batch.size(), metrics, scope)));
+                }
+                List<ImageStatistics> rows = references.isEmpty() ? statistics : statistics.subList(0, references.size());
+                List<ImageStatistics> columns = statistics.subList(references.size(), statistics.size());
+                Map<Metric, double[][]> matrices = new java.util.EnumMap<>(Metric.class);
+                metrics.forEach(m -> matrices.put(m, new double[rows.size()][columns.size()]));
+                for (int i = 0; i < rows.size(); i++) {
+                    for (int j = 0; j < columns.size(); j++) {
+                        // symmetric without references: each pair once, the diagonal 0 exactly
+                        int ii = i;
+                        int jj = j;
+                        if (references.isEmpty() && j <= i) {
+                            metrics.forEach(m -> matrices.get(m)[ii][jj] = jj == ii ? 0 : matrices.get(m)[jj][ii]);
+                            continue;
+                        }
+                        compare(rows.get(i), columns.get(j), metrics).forEach((m, v) -> matrices.get(m)[ii][jj] = v);
+                    }
+                }
+                return matrices;
+            }
+        });
+    }
+
+    /** What the metrics need of one image, kept past its batch: its content tap, Gram matrices and unit-normalised style taps. */
+    private record ImageStatistics(NDArray content, List<NDArray> grams, List<NDArray> units) {
+    }
+
+    private List<ImageStatistics> statistics(Map<String, NDArray> taps, int n, Set<Metric> metrics, NDManager keep) {
+        List<ImageStatistics> out = new java.util.ArrayList<>();
+        Map<String, NDArray> grams = new LinkedHashMap<>();
+        Map<String, NDArray> units = new LinkedHashMap<>();
+        for (String layer : model.styleLayers()) {
+            if (metrics.contains(Metric.STYLE)) {
+                grams.put(layer, PerceptualMath.grams(taps.get(layer)));
+            }
+            if (metrics.contains(Metric.FEATURES)) {
+                units.put(layer, PerceptualMath.unitNormalised(taps.get(layer)));
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            NDArray content = metrics.contains(Metric.CONTENT) ? kept(taps.get(model.contentLayer()).get(k), keep) : null;
+            int index = k;
+            out.add(new ImageStatistics(content, grams.values().stream().map(g -> kept(g.get(index), keep)).toList(),
+                    units.values().stream().map(u -> kept(u.get(index), keep)).toList()));
+        }
+        return out;
+    }
+
+    /** A copy in {@code keep}: the batch's arrays die with its scope. */
+    private static NDArray kept(NDArray array, NDManager keep) {
+        NDArray copy = array.duplicate();
+        copy.attach(keep);
+        return copy;
+    }
+
+    /** The metrics between two images' statistics, as {@link #distance} computes them from a pair's taps. */
+    private static Map<Metric, Double> compare(ImageStatistics a, ImageStatistics b, Set<Metric> metrics) {
+        Map<Metric, Double> values = new java.util.EnumMap<>(Metric.class);
+        if (metrics.contains(Metric.CONTENT)) {
+            values.put(Metric.CONTENT, PerceptualMath.content(a.content(), b.content()));
+        }
+        if (metrics.contains(Metric.STYLE)) {
+            double style = 0;
+            for (int l = 0; l < a.grams().size(); l++) {
+                style += PerceptualMath.meanSquaredError(a.grams().get(l), b.grams().get(l)).getFloat();
+            }
+            values.put(Metric.STYLE, style);
+        }
+        if (metrics.contains(Metric.FEATURES)) {
+            double features = 0;
+            for (int l = 0; l < a.units().size(); l++) {
+                features += PerceptualMath.featuresMap(a.units().get(l), b.units().get(l)).mean().getFloat();
+            }
+            values.put(Metric.FEATURES, features);
+        }
+        return values;
+    }
+
+    /**
+     * The per-pixel distance of {@code metric} ({@code content} or {@code features}) at the
+     * reference's size: each layer's per-position distance, upsampled bilinearly (as LPIPS's
+     * spatial form does) and combined as the scalar is, so that the map's mean is close to the
+     * scalar distance. Row-major, height × width.
+     */
+    public float[] map(RgbImage reference, RgbImage candidate, Metric metric) {
+        if (!metric.spatial()) {
+            throw new IllegalArgumentException(metric.label() + " is not spatial");
+        }
+        model.extractor();
+        Set<String> wanted = tapsFor(Set.of(metric));
+        checkLargeEnough(reference, wanted);
+        int width = reference.width();
+        int height = reference.height();
+        return measured(mapTimer, 2, () -> batcher.submit(List.of(reference, candidate), wanted, taps -> {
+            NDArray sum = null;
+            for (String layer : wanted) {
+                NDArray pair = taps.get(layer);
+                NDArray layerMap;
+                if (metric == Metric.CONTENT) {
+                    layerMap = PerceptualMath.contentMap(pair.get(0), pair.get(1));
+                } else {
+                    NDArray unit = PerceptualMath.unitNormalised(pair);
+                    layerMap = PerceptualMath.featuresMap(unit.get(0), unit.get(1));
+                }
+                NDArray upsampled = upsampled(layerMap, width, height);
+                sum = sum == null ? upsampled : sum.add(upsampled);
+            }
+            return sum.toFloatArray();
+        }));
+    }
+
+    /** A (h, w) map resized bilinearly to height × width (PyTorch's interpolate, align_corners false). */
+    private static NDArray upsampled(NDArray map, int width, int height) {
+        long h = map.getShape().get(0);
+        long w = map.getShape().get(1);
+        NDArray nhwc = map.reshape(1, h, w, 1);
+        return NDImageUtils.resize(nhwc, width, height, Image.Interpolation.BILINEAR).reshape(height, width);
+    }
+
+    private Set<String> tapsFor(Set<Metric> metrics) {
+        Set<String> wanted = new LinkedHashSet<>();
+        if (metrics.contains(Metric.CONTENT)) {
+            wanted.add(model.contentLayer());
+        }
+        if (metrics.contains(Metric.STYLE) || metrics.contains(Metric.FEATURES)) {
+            wanted.addAll(model.styleLayers());
+        }
+        return wanted;
     }
 
     /**

@@ -60,12 +60,15 @@ class BadInputCatalogueTests {
     private static final String FEATURE_MAPS = "/v1/feature-maps";
     private static final String JOBS = "/v1/style-transfers";
     private static final String BATCHES = "/v1/style-transfer-batches";
+    private static final String MATRIX = "/v1/perceptual-distance-matrix";
+    private static final String MAPS = "/v1/perceptual-distance-maps";
     private static final String ALPHA = "Bearer " + GuardedServiceTest.ALPHA;
     private static final String BETA = "Bearer " + GuardedServiceTest.BETA;
 
     private static final byte[] CONTENT = Images.png(Images.pattern(64, 48, 1));
     private static final byte[] STYLE = Images.png(Images.pattern(40, 40, 2));
     private static final byte[] JPEG = Images.jpeg(Images.pattern(64, 48, 1));
+    private static final byte[] SMALL = Images.png(Images.pattern(8, 8, 3));
     /** White on the left half of the content's 64×48. */
     private static final byte[] MASK = Images.png(leftHalf(64, 48));
 
@@ -234,6 +237,22 @@ class BadInputCatalogueTests {
                         t -> t.post(JOBS, job(Images.png(Images.pattern(300, 4, 1)), STYLE, "{\"size\": 64}"))),
                 refused("unknown metric", 400, "validation", t -> t.post(DISTANCE + "?metrics=bogus", pair())),
                 refused("resize that is not a boolean", 400, "validation", t -> t.post(DISTANCE + "?resize=maybe", pair())),
+                refused("a distance matrix of one image", 400, "validation", t -> t.post(MATRIX, new Multipart().png("image", CONTENT))),
+                refused("a distance matrix of 65 images (API.md: 2–64)", 400, "validation", t -> {
+                    Multipart body = new Multipart();
+                    for (int i = 0; i < 65; i++) {
+                        body.png("image", SMALL);
+                    }
+                    return t.post(MATRIX, body);
+                }, detailNames("pastiche.scoring.matrix.max-images")),
+                refused("a distance matrix over max-pixels, declared by two 70-byte PNGs", 422, "image-too-large",
+                        t -> t.post(MATRIX, new Multipart().png("image", HostileImages.pngDeclaring(60_000, 60_000))
+                                .png("image", HostileImages.pngDeclaring(60_000, 60_000))), detailNames("pastiche.scoring.matrix.max-pixels")),
+                refused("a distance matrix with an unknown metric", 400, "validation",
+                        t -> t.post(MATRIX, new Multipart().png("image", CONTENT).png("image", JPEG).field("metrics", "content,psnr"))),
+                refused("a distance map of the style metric (not spatial)", 400, "validation",
+                        t -> t.post(MAPS, pair().field("metric", "style")), detailNames("content, features")),
+                refused("a distance map without a metric", 400, "validation", t -> t.post(MAPS, pair())),
                 refused("feature maps of an unknown layer", 400, "validation", t -> t.post(FEATURE_MAPS,
                         new Multipart().png("image", CONTENT).field("layer", "block6_conv1"))),
                 refused("feature maps with -1 channels", 400, "validation", t -> t.post(FEATURE_MAPS,
