@@ -132,8 +132,12 @@ export function shareBar(container, parts, { label } = {}) {
   container.replaceChildren(chart);
 }
 
-/** matplotlib's viridis at t = 0, 0.1, …, 1 (van der Walt and Smith, 2015): perceptually uniform, readable in grey. */
-const VIRIDIS = ['#440154', '#482475', '#414487', '#355f8d', '#2a788e', '#21918c', '#22a884', '#44bf70', '#7ad151', '#bddf26', '#fde725']
+/**
+ * matplotlib's viridis (van der Walt and Smith, 2015; the service's colormaps/viridis.csv) at t = 0, 1/16, …, 1:
+ * perceptually uniform, readable in grey. Linear between these, it stays within 6/255 of the 256-entry table.
+ */
+const VIRIDIS = ['#440154', '#48186a', '#472d7b', '#424086', '#3b528b', '#33638d', '#2c728e', '#26828e', '#21918c', '#1f9f88',
+  '#27ad81', '#3dbc74', '#5cc863', '#81d34d', '#aadc32', '#d5e21a', '#fde725']
   .map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
 
 /** The viridis colour at t in [0, 1] (clamped), as [r, g, b]. */

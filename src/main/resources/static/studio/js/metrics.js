@@ -1,5 +1,6 @@
 // Which perceptual metrics the service can compute now. LPIPS needs its own weights (API.md,
-// Configuration), so /v1/models says whether it is available and, when not, why.
+// Configuration), so /v1/models lists its metrics as [{name, available, reason}]; a service whose
+// list lacks LPIPS (or that lists none) does not offer it.
 
 const UNKNOWN = { available: false, reason: 'the service has not said yet whether it can' };
 let models = null;
