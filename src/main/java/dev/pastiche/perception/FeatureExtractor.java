@@ -35,12 +35,12 @@ public final class FeatureExtractor implements AutoCloseable {
     private final NDArray mean;
     private final NDArray std;
 
-    private FeatureExtractor(NDManager manager, VggFeatures features, WeightsDigest weights) {
+    private FeatureExtractor(NDManager manager, VggFeatures features, WeightsDigest weights, float[] mean, float[] std) {
         this.manager = manager;
         this.features = features;
         this.weights = weights;
-        this.mean = manager.create(MEAN, new Shape(1, 3, 1, 1));
-        this.std = manager.create(STD, new Shape(1, 3, 1, 1));
+        this.mean = manager.create(mean, new Shape(1, 3, 1, 1));
+        this.std = manager.create(std, new Shape(1, 3, 1, 1));
     }
 
     /**
@@ -48,6 +48,11 @@ public final class FeatureExtractor implements AutoCloseable {
      * and installs the weights into them.
      */
     static FeatureExtractor load(VggVariant variant, WeightsLoader loader, Device device) {
+        return load(variant, loader, device, MEAN, STD);
+    }
+
+    /** {@link #load(VggVariant, WeightsLoader, Device)} with the input normalised by another {@code (x − mean) / std} of the [0, 1] image. */
+    static FeatureExtractor load(VggVariant variant, WeightsLoader loader, Device device, float[] mean, float[] std) {
         List<String> taps = variant.tapNames();
         VggFeatures features = VggFeatures.upTo(variant, taps.get(taps.size() - 1));
         NDManager manager = NDManager.newBaseManager(device);
@@ -64,7 +69,7 @@ public final class FeatureExtractor implements AutoCloseable {
             }
             features.freezeParameters(true);
             features.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 224, 224));
-            return new FeatureExtractor(manager, features, loaded.digest());
+            return new FeatureExtractor(manager, features, loaded.digest(), mean, std);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -4,9 +4,12 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
-/** The three perceptual distances of API.md. */
+/** The perceptual distances of API.md: three on the VGG19 extractor, and the published LPIPS on its own VGG16. */
 public enum Metric {
-    CONTENT, STYLE, FEATURES;
+    CONTENT, STYLE, FEATURES, LPIPS;
+
+    /** What a request that names no metric gets: the ones that need no more than the extractor. */
+    public static final Set<Metric> DEFAULT = java.util.Collections.unmodifiableSet(EnumSet.of(CONTENT, STYLE, FEATURES));
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);
@@ -17,10 +20,10 @@ public enum Metric {
         return this != STYLE;
     }
 
-    /** Parses a comma list such as {@code content,style}; blank means all. */
+    /** Parses a comma list such as {@code content,style}; blank means {@link #DEFAULT}. */
     public static Set<Metric> parseList(String list) {
         if (list == null || list.isBlank()) {
-            return EnumSet.allOf(Metric.class);
+            return EnumSet.copyOf(DEFAULT);
         }
         Set<Metric> metrics = EnumSet.noneOf(Metric.class);
         for (String item : list.split(",")) {
@@ -31,11 +34,11 @@ public enum Metric {
             try {
                 metrics.add(valueOf(name.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown metric '" + name + "'; use a comma list of content, style, features");
+                throw new IllegalArgumentException("unknown metric '" + name + "'; use a comma list of content, style, features, lpips");
             }
         }
         if (metrics.isEmpty()) {
-            throw new IllegalArgumentException("metrics names none of content, style, features");
+            throw new IllegalArgumentException("metrics names none of content, style, features, lpips");
         }
         return metrics;
     }

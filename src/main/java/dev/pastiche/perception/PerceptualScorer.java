@@ -34,16 +34,27 @@ public class PerceptualScorer implements AutoCloseable {
     private static final int GAP = 2;
 
     private final PerceptionModel model;
+    private final Lpips lpips;
     private final ScoringBatcher batcher;
+    /** LPIPS's own VGG16 batches apart: its passes share neither weights nor taps with VGG19's. */
+    private final ScoringBatcher lpipsBatcher;
     private final Timer distanceTimer;
     private final Timer featureMapTimer;
     private final Timer matrixTimer;
     private final Timer mapTimer;
     private final Counter imagesScored;
 
+    /** Without LPIPS's files: for code that builds a scorer outside Spring. */
     public PerceptualScorer(PerceptionModel model, ModelProperties properties, MeterRegistry meters) {
+        this(model, new Lpips(new LpipsProperties(null, null)), properties, meters);
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    public PerceptualScorer(PerceptionModel model, Lpips lpips, ModelProperties properties, MeterRegistry meters) {
         this.model = model;
-        this.batcher = new ScoringBatcher(model::extractor, properties, meters);
+        this.lpips = lpips;
+        this.batcher = new ScoringBatcher(model::extractor, properties, meters, "vgg19");
+        this.lpipsBatcher = new ScoringBatcher(lpips::extractor, properties, meters, "lpips");
         this.distanceTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait in the batcher's queue")
                 .tag("operation", "perceptual-distance").publishPercentileHistogram().register(meters);
         this.featureMapTimer = Timer.builder("pastiche.scoring").description("Scoring latency, including the wait in the batcher's queue")
@@ -61,12 +72,34 @@ public class PerceptualScorer implements AutoCloseable {
         if (reference.width() != candidate.width() || reference.height() != candidate.height()) {
             throw new IllegalArgumentException("images differ in size");
         }
-        // fails fast while the model is unavailable, before queueing
+        // fails fast while a model is unavailable, before queueing
         model.extractor();
+        if (metrics.contains(Metric.LPIPS)) {
+            lpips.extractor();
+            checkLargeEnough(dev.pastiche.vgg.VggVariant.VGG16, reference, Lpips.TAPS);
+        }
         Set<String> wanted = tapsFor(metrics);
         checkLargeEnough(reference, wanted);
-        return measured(distanceTimer, 2, () -> batcher.submit(List.of(reference, candidate), wanted,
-                taps -> distance(taps, metrics, reference.width(), reference.height())));
+        return measured(distanceTimer, 2, () -> {
+            Distance vgg19 = wanted.isEmpty() ? new Distance(null, null, null, reference.width(), reference.height(), Map.of(), model.info(),
+                    null, null)
+                    : batcher.submit(List.of(reference, candidate), wanted, taps -> distance(taps, metrics, reference.width(), reference.height()));
+            if (!metrics.contains(Metric.LPIPS)) {
+                return vgg19;
+            }
+            Map<String, Double> layers = lpipsBatcher.submit(List.of(reference, candidate), Lpips.TAP_SET, this::lpipsLayers);
+            return vgg19.withLpips(layers.values().stream().mapToDouble(Double::doubleValue).sum(), layers);
+        });
+    }
+
+    /** LPIPS's share per tap of a pair's VGG16 taps, (2, C, H, W) each, by LPIPS's tap names. */
+    private Map<String, Double> lpipsLayers(Map<String, NDArray> taps) {
+        Map<String, Double> layers = new LinkedHashMap<>();
+        for (int l = 0; l < Lpips.TAPS.size(); l++) {
+            NDArray unit = PerceptualMath.unitNormalised(taps.get(Lpips.TAPS.get(l)));
+            layers.put(Lpips.NAMES.get(l), (double) lpips.layerMap(l, unit.get(0), unit.get(1)).mean().getFloat());
+        }
+        return layers;
     }
 
     /** The distances from a pair's taps, (2, C, H, W) each. */
@@ -104,7 +137,7 @@ public class PerceptualScorer implements AutoCloseable {
                 metrics.contains(Metric.CONTENT) ? content : null,
                 metrics.contains(Metric.STYLE) ? style : null,
                 metrics.contains(Metric.FEATURES) ? features : null,
-                width, height, layers, model.info());
+                width, height, layers, model.info(), null, null);
     }
 
     /**
@@ -117,18 +150,29 @@ public class PerceptualScorer implements AutoCloseable {
      */
     public Map<Metric, double[][]> matrix(List<RgbImage> references, List<RgbImage> images, Set<Metric> metrics) {
         FeatureExtractor extractor = model.extractor();
+        if (metrics.contains(Metric.LPIPS)) {
+            lpips.extractor();
+            checkLargeEnough(dev.pastiche.vgg.VggVariant.VGG16, images.get(0), Lpips.TAPS);
+        }
         Set<String> wanted = tapsFor(metrics);
         checkLargeEnough(images.get(0), wanted);
         List<RgbImage> all = new java.util.ArrayList<>(references);
         all.addAll(images);
         return measured(matrixTimer, all.size(), () -> {
             try (NDManager scope = extractor.newScope()) {
-                List<ImageStatistics> statistics = new java.util.ArrayList<>();
                 long batchPixels = model.properties().batchPixels(extractor.device().isGpu());
                 int perBatch = (int) Math.max(1, batchPixels / ((long) images.get(0).width() * images.get(0).height()));
+                List<ImageStatistics> statistics = new java.util.ArrayList<>();
                 for (int from = 0; from < all.size(); from += perBatch) {
                     List<RgbImage> batch = all.subList(from, Math.min(all.size(), from + perBatch));
-                    statistics.addAll(batcher.submit(batch, wanted, taps -> statistics(taps, batch.size(), metrics, scope)));
+                    List<ImageStatistics> vgg19 = wanted.isEmpty() ? java.util.Collections.nCopies(batch.size(), ImageStatistics.NONE)
+                            : batcher.submit(batch, wanted, taps -> statistics(taps, batch.size(), metrics, scope));
+                    List<List<NDArray>> units = metrics.contains(Metric.LPIPS)
+                            ? lpipsBatcher.submit(batch, Lpips.TAP_SET, taps -> lpipsUnits(taps, batch.size(), scope))
+                            : java.util.Collections.nCopies(batch.size(), List.of());
+                    for (int k = 0; k < batch.size(); k++) {
+                        statistics.add(vgg19.get(k).withLpips(units.get(k)));
+                    }
                 }
                 List<ImageStatistics> rows = references.isEmpty() ? statistics : statistics.subList(0, references.size());
                 List<ImageStatistics> columns = statistics.subList(references.size(), statistics.size());
@@ -151,8 +195,27 @@ public class PerceptualScorer implements AutoCloseable {
         });
     }
 
-    /** What the metrics need of one image, kept past its batch: its content tap, Gram matrices and unit-normalised style taps. */
-    private record ImageStatistics(NDArray content, List<NDArray> grams, List<NDArray> units) {
+    /**
+     * What the metrics need of one image, kept past its batch: its content tap, Gram matrices and
+     * unit-normalised style taps, and its unit-normalised LPIPS taps.
+     */
+    private record ImageStatistics(NDArray content, List<NDArray> grams, List<NDArray> units, List<NDArray> lpipsUnits) {
+
+        static final ImageStatistics NONE = new ImageStatistics(null, List.of(), List.of(), List.of());
+
+        ImageStatistics withLpips(List<NDArray> lpipsUnits) {
+            return new ImageStatistics(content, grams, units, lpipsUnits);
+        }
+    }
+
+    private static List<List<NDArray>> lpipsUnits(Map<String, NDArray> taps, int n, NDManager keep) {
+        List<NDArray> units = Lpips.TAPS.stream().map(tap -> PerceptualMath.unitNormalised(taps.get(tap))).toList();
+        List<List<NDArray>> out = new java.util.ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            int index = k;
+            out.add(units.stream().map(u -> kept(u.get(index), keep)).toList());
+        }
+        return out;
     }
 
     private List<ImageStatistics> statistics(Map<String, NDArray> taps, int n, Set<Metric> metrics, NDManager keep) {
@@ -171,7 +234,7 @@ public class PerceptualScorer implements AutoCloseable {
             NDArray content = metrics.contains(Metric.CONTENT) ? kept(taps.get(model.contentLayer()).get(k), keep) : null;
             int index = k;
             out.add(new ImageStatistics(content, grams.values().stream().map(g -> kept(g.get(index), keep)).toList(),
-                    units.values().stream().map(u -> kept(u.get(index), keep)).toList()));
+                    units.values().stream().map(u -> kept(u.get(index), keep)).toList(), List.of()));
         }
         return out;
     }
@@ -184,7 +247,7 @@ public class PerceptualScorer implements AutoCloseable {
     }
 
     /** The metrics between two images' statistics, as {@link #distance} computes them from a pair's taps. */
-    private static Map<Metric, Double> compare(ImageStatistics a, ImageStatistics b, Set<Metric> metrics) {
+    private Map<Metric, Double> compare(ImageStatistics a, ImageStatistics b, Set<Metric> metrics) {
         Map<Metric, Double> values = new java.util.EnumMap<>(Metric.class);
         if (metrics.contains(Metric.CONTENT)) {
             values.put(Metric.CONTENT, PerceptualMath.content(a.content(), b.content()));
@@ -203,6 +266,13 @@ public class PerceptualScorer implements AutoCloseable {
             }
             values.put(Metric.FEATURES, features);
         }
+        if (metrics.contains(Metric.LPIPS)) {
+            double total = 0;
+            for (int l = 0; l < a.lpipsUnits().size(); l++) {
+                total += lpips.layerMap(l, a.lpipsUnits().get(l), b.lpipsUnits().get(l)).mean().getFloat();
+            }
+            values.put(Metric.LPIPS, total);
+        }
         return values;
     }
 
@@ -216,11 +286,24 @@ public class PerceptualScorer implements AutoCloseable {
         if (!metric.spatial()) {
             throw new IllegalArgumentException(metric.label() + " is not spatial");
         }
+        int width = reference.width();
+        int height = reference.height();
+        if (metric == Metric.LPIPS) {
+            lpips.extractor();
+            checkLargeEnough(dev.pastiche.vgg.VggVariant.VGG16, reference, Lpips.TAPS);
+            return measured(mapTimer, 2, () -> lpipsBatcher.submit(List.of(reference, candidate), Lpips.TAP_SET, taps -> {
+                NDArray sum = null;
+                for (int l = 0; l < Lpips.TAPS.size(); l++) {
+                    NDArray unit = PerceptualMath.unitNormalised(taps.get(Lpips.TAPS.get(l)));
+                    NDArray upsampled = upsampled(lpips.layerMap(l, unit.get(0), unit.get(1)), width, height);
+                    sum = sum == null ? upsampled : sum.add(upsampled);
+                }
+                return sum.toFloatArray();
+            }));
+        }
         model.extractor();
         Set<String> wanted = tapsFor(Set.of(metric));
         checkLargeEnough(reference, wanted);
-        int width = reference.width();
-        int height = reference.height();
         return measured(mapTimer, 2, () -> batcher.submit(List.of(reference, candidate), wanted, taps -> {
             NDArray sum = null;
             for (String layer : wanted) {
@@ -281,10 +364,14 @@ public class PerceptualScorer implements AutoCloseable {
 
     /** An image too small for the pools before a tap would leave it empty, which the engine refuses with an error. */
     private void checkLargeEnough(RgbImage image, Collection<String> taps) {
+        checkLargeEnough(model.variant(), image, taps);
+    }
+
+    private static void checkLargeEnough(dev.pastiche.vgg.VggVariant variant, RgbImage image, Collection<String> taps) {
         String deepest = null;
         int min = 1;
         for (String tap : taps) {
-            int side = model.variant().minInputSide(tap);
+            int side = variant.minInputSide(tap);
             if (side > min) {
                 min = side;
                 deepest = tap;
@@ -341,5 +428,6 @@ public class PerceptualScorer implements AutoCloseable {
     @Override
     public void close() {
         batcher.close();
+        lpipsBatcher.close();
     }
 }

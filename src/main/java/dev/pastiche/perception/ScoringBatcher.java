@@ -88,15 +88,16 @@ final class ScoringBatcher implements AutoCloseable {
     private final DistributionSummary batchImages;
     private boolean closed;
 
-    ScoringBatcher(Supplier<FeatureExtractor> extractor, ModelProperties limits, MeterRegistry meters) {
+    /** @param backbone which network's passes these are ({@code vgg19}, {@code lpips}): the meters' tag and the threads' names */
+    ScoringBatcher(Supplier<FeatureExtractor> extractor, ModelProperties limits, MeterRegistry meters, String backbone) {
         this.extractor = extractor;
         this.limits = limits;
-        this.batchImages = DistributionSummary.builder("pastiche.scoring.batch").baseUnit("images")
+        this.batchImages = DistributionSummary.builder("pastiche.scoring.batch").baseUnit("images").tag("backbone", backbone)
                 .description("Images per forward pass of the scoring batcher").register(meters);
-        Gauge.builder("pastiche.scoring.queued", this, ScoringBatcher::queued)
+        Gauge.builder("pastiche.scoring.queued", this, ScoringBatcher::queued).tag("backbone", backbone)
                 .description("Scoring requests waiting for a forward pass").register(meters);
         for (int i = 0; i < limits.maxConcurrent(); i++) {
-            Thread thread = new Thread(this::loop, "pastiche-scoring-" + i);
+            Thread thread = new Thread(this::loop, "pastiche-scoring-" + backbone + "-" + i);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();

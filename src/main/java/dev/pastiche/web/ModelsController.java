@@ -1,5 +1,7 @@
 package dev.pastiche.web;
 
+import dev.pastiche.perception.Lpips;
+import dev.pastiche.perception.Metric;
 import dev.pastiche.perception.ModelInfo;
 import dev.pastiche.perception.PerceptionModel;
 import dev.pastiche.vgg.VggArchitecture;
@@ -26,9 +28,11 @@ class ModelsController {
     static final int MAX_INPUT = 16384;
 
     private final PerceptionModel model;
+    private final Lpips lpips;
 
-    ModelsController(PerceptionModel model) {
+    ModelsController(PerceptionModel model, Lpips lpips) {
         this.model = model;
+        this.lpips = lpips;
     }
 
     record VariantSummary(String name, boolean batchNorm, int convLayers, int fcLayers, long parameters) {
@@ -37,7 +41,12 @@ class ModelsController {
     record Extractor(String variant, String device, String contentLayer, List<String> styleLayers, WeightsInfo weights, boolean ready) {
     }
 
-    record ModelsResponse(List<VariantSummary> variants, Extractor extractor) {
+    /** A metric, whether it can be computed here, on which network, and if not why. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record MetricAvailability(String name, boolean available, String backbone, String reason) {
+    }
+
+    record ModelsResponse(List<VariantSummary> variants, Extractor extractor, List<MetricAvailability> metrics) {
     }
 
     record Input(int channels, int height, int width) {
@@ -61,8 +70,13 @@ class ModelsController {
                         VggArchitecture.of(v, 224, 224).totals().parameters()))
                 .toList();
         ModelInfo info = model.info();
+        List<MetricAvailability> metrics = new java.util.ArrayList<>();
+        for (Metric metric : Metric.DEFAULT) {
+            metrics.add(new MetricAvailability(metric.label(), info.ready(), info.variant().id(), info.ready() ? null : model.unavailableReason()));
+        }
+        metrics.add(new MetricAvailability(Metric.LPIPS.label(), lpips.available(), "vgg16 (LPIPS v0.1)", lpips.unavailableReason()));
         return new ModelsResponse(variants, new Extractor(info.variant().id(), info.device(), info.contentLayer(),
-                info.styleLayers(), info.weights(), info.ready()));
+                info.styleLayers(), info.weights(), info.ready()), metrics);
     }
 
     @Operation(summary = "The architecture table of a variant for an input size",

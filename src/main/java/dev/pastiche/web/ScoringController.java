@@ -7,6 +7,7 @@ import dev.pastiche.image.ImageRejectedException;
 import dev.pastiche.image.ImageOps;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.Distance;
+import dev.pastiche.perception.Lpips;
 import dev.pastiche.perception.Metric;
 import dev.pastiche.perception.MetricCard;
 import dev.pastiche.perception.PerceptionModel;
@@ -46,12 +47,14 @@ class ScoringController {
     private final PerceptualScorer scorer;
     private final PerceptionModel model;
     private final MatrixLimits matrixLimits;
+    private final Lpips lpips;
 
-    ScoringController(ImageDecoder decoder, PerceptualScorer scorer, PerceptionModel model, MatrixLimits matrixLimits) {
+    ScoringController(ImageDecoder decoder, PerceptualScorer scorer, PerceptionModel model, MatrixLimits matrixLimits, Lpips lpips) {
         this.decoder = decoder;
         this.scorer = scorer;
         this.model = model;
         this.matrixLimits = matrixLimits;
+        this.lpips = lpips;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -61,9 +64,10 @@ class ScoringController {
     record ModelRef(String variant, WeightsInfo weights) {
     }
 
+    /** @param lpipsLayers LPIPS's terms per tap of its VGG16, by its names (relu1_2 …) */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record DistanceResponse(Double content, Double style, Double features, int width, int height,
-            Map<String, LayerValues> layers, ModelRef model, MetricCard metric) {
+    record DistanceResponse(Double content, Double style, Double features, Double lpips, int width, int height,
+            Map<String, LayerValues> layers, Map<String, Double> lpipsLayers, ModelRef model, MetricCard metric) {
     }
 
     /**
@@ -111,8 +115,8 @@ class ScoringController {
         Distance d = scorer.distance(ref, cand, wanted);
         Map<String, LayerValues> layers = new java.util.LinkedHashMap<>();
         d.layers().forEach((name, l) -> layers.put(name, new LayerValues(l.content(), l.style(), l.features())));
-        return new DistanceResponse(d.content(), d.style(), d.features(), d.width(), d.height(), layers,
-                new ModelRef(d.model().variant().id(), d.model().weights()), MetricCard.of(d.model(), wanted, resize ? RESIZE : NO_RESIZE));
+        return new DistanceResponse(d.content(), d.style(), d.features(), d.lpips(), d.width(), d.height(), layers, d.lpipsLayers(),
+                new ModelRef(d.model().variant().id(), d.model().weights()), MetricCard.of(d.model(), wanted, resize ? RESIZE : NO_RESIZE, lpips));
     }
 
     @Operation(summary = "Where two images differ: a map of the per-pixel distance",
@@ -149,7 +153,7 @@ class ScoringController {
             int h = Math.max(1, (int) Math.round(ref.height() / scale));
             float[] grid = w == ref.width() && h == ref.height() ? values : ImageOps.areaResize(values, ref.width(), ref.height(), w, h);
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(new MapResponse(spatial.label(), w, h, scale, grid, mean,
-                    max, modelRef(), MetricCard.of(model.info(), Set.of(spatial), resize ? RESIZE : NO_RESIZE)));
+                    max, modelRef(), MetricCard.of(model.info(), Set.of(spatial), resize ? RESIZE : NO_RESIZE, lpips)));
         }
         byte[] png = ImageOps.png(Heatmap.render(values, ref.width(), ref.height(), overlay ? ref : null, spatial.label() + " distance"));
         return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).header("Pastiche-Map-Mean", Double.toString(mean))
@@ -212,7 +216,7 @@ class ScoringController {
         return new MatrixResponse(byName, refs(imageBytes), referenceBytes.isEmpty() ? null : refs(referenceBytes), first.width(),
                 first.height(), modelRef(), MetricCard.of(model.info(), wanted, resize
                         ? "every image resized to the first " + (referenceBytes.isEmpty() ? "image" : "reference") + "'s size (bicubic) when they differ"
-                        : NO_RESIZE));
+                        : NO_RESIZE, lpips));
     }
 
     /** {@code metric} for a map: one of the spatial metrics. */

@@ -59,7 +59,7 @@ class ScoringBatcherTests {
         List<Distance> alone = new ArrayList<>();
         try (PerceptualScorer scorer = new PerceptualScorer(model, properties(1, 64, Duration.ZERO), new SimpleMeterRegistry())) {
             for (RgbImage[] pair : pairs) {
-                alone.add(scorer.distance(pair[0], pair[1], EnumSet.allOf(Metric.class)));
+                alone.add(scorer.distance(pair[0], pair[1], EnumSet.copyOf(Metric.DEFAULT)));
             }
         }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -69,7 +69,7 @@ class ScoringBatcherTests {
             try {
                 List<Future<Distance>> together = new ArrayList<>();
                 for (RgbImage[] pair : pairs) {
-                    together.add(clients.submit(() -> scorer.distance(pair[0], pair[1], EnumSet.allOf(Metric.class))));
+                    together.add(clients.submit(() -> scorer.distance(pair[0], pair[1], EnumSet.copyOf(Metric.DEFAULT))));
                 }
                 for (int i = 0; i < pairs.size(); i++) {
                     Distance batched = together.get(i).get(60, TimeUnit.SECONDS);
@@ -119,7 +119,7 @@ class ScoringBatcherTests {
         CountDownLatch computing = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         RgbImage image = TestImages.noise(32, 32, 1);
-        try (ScoringBatcher batcher = new ScoringBatcher(model::extractor, properties(1, 1, Duration.ZERO), new SimpleMeterRegistry())) {
+        try (ScoringBatcher batcher = new ScoringBatcher(model::extractor, properties(1, 1, Duration.ZERO), new SimpleMeterRegistry(), "vgg19")) {
             ExecutorService clients = Executors.newFixedThreadPool(2);
             try {
                 Future<Object> blocking = clients.submit(() -> batcher.submit(List.of(image), Set.of("block1_conv1"), taps -> {

@@ -35,13 +35,13 @@ class ScoringMemoryTests {
             RgbImage a = TestImages.noise(96, 72, 1);
             RgbImage b = TestImages.noise(96, 72, 2);
             for (int i = 0; i < 20; i++) {
-                scorer.distance(a, b, EnumSet.allOf(Metric.class));
+                scorer.distance(a, b, EnumSet.copyOf(Metric.DEFAULT));
                 scorer.featureMap(a, "block3_conv1", 16);
             }
             int arraysBefore = model.extractor().liveArrays();
             long rssBefore = ProcessMemory.rss();
             for (int i = 0; i < CALLS; i++) {
-                scorer.distance(a, b, EnumSet.allOf(Metric.class));
+                scorer.distance(a, b, EnumSet.copyOf(Metric.DEFAULT));
                 if (i % 10 == 0) {
                     scorer.featureMap(b, "block5_conv4", 64);
                 }

@@ -154,6 +154,25 @@ class DistanceMapAndMatrixTests {
         assertThat(card.get("pretrained").asBoolean()).isFalse();
     }
 
+    /** Without its files lpips is listed as unavailable, and a request naming it is a 503 saying which properties to set. */
+    @Test
+    void withoutItsFilesLpipsIsUnavailableAndTheOtherMetricsWork() {
+        JsonNode metrics = json(api.get("/v1/models")).get("metrics");
+        JsonNode lpips = metrics.valueStream().filter(m -> m.get("name").asString().equals("lpips")).findFirst().orElseThrow();
+        assertThat(lpips.get("available").asBoolean()).isFalse();
+        assertThat(lpips.get("reason").asString()).contains("pastiche.lpips.backbone-path", "pastiche.lpips.weights-path");
+        assertThat(metrics.valueStream().filter(m -> m.get("available").asBoolean()).map(m -> m.get("name").asString()))
+                .containsExactly("content", "style", "features");
+
+        for (HttpResponse<byte[]> refused : List.of(api.post(DISTANCE, pair(images.get(0), images.get(1)).field("metrics", "content,lpips")),
+                api.post(MAPS, pair(images.get(0), images.get(1)).field("metric", "lpips")),
+                api.post(MATRIX, new Multipart().png("image", images.get(0)).png("image", images.get(1)).field("metrics", "lpips")))) {
+            JsonNode problem = assertProblem(refused, 503, "model-unavailable", refused.request().uri().getPath());
+            assertThat(problem.get("detail").asString()).contains("pastiche.lpips.backbone-path", "pastiche.lpips.weights-path");
+        }
+        assertThat(json(api.post(DISTANCE, pair(images.get(0), images.get(1)))).get("content").asDouble()).isPositive();
+    }
+
     private static Multipart pair(byte[] reference, byte[] candidate) {
         return new Multipart().png("reference", reference).png("candidate", candidate);
     }
