@@ -228,6 +228,13 @@ const pick = (object, keys) => Object.fromEntries(keys.filter((k) => k in object
 const sentOptions = [];
 const sentMasks = [];
 
+/** The form fields of every distance map the page asks for, and the PNG the service answered, in order. */
+const sentMaps = [];
+const mapAnswers = [];
+const field = (request, name) => multipartParts(request, name)[0]?.toString('utf8') ?? null;
+/** The metrics field and the number of image parts of every distance matrix the page asks for. */
+const sentMatrices = [];
+
 /**
  * The bodies of a multipart request's parts of one name, in order. Read in a route: chromium leaves
  * file and blob parts out of the post data that request events report.
@@ -243,6 +250,13 @@ function multipartJson(request, name) {
   const [part] = multipartParts(request, name);
   assert.ok(part, `the request has a ${name} part`);
   return JSON.parse(part.toString('utf8'));
+}
+
+/** What /v1/models says of LPIPS: {available, reason}; a service that does not list it does not offer it. */
+function lpipsOf(models) {
+  const entry = (models.metrics || []).find((m) => m.name === 'lpips');
+  return entry ? { available: entry.available !== false, reason: entry.reason || '' }
+    : { available: false, reason: 'this service does not offer it' };
 }
 
 const api = (path) => page.request.get(`${baseUrl}${path}`, { headers: apiKey ? { Authorization: `Bearer ${apiKey}` } : {} });
@@ -269,6 +283,19 @@ async function main() {
       sentOptions.push(multipartJson(route.request(), 'options'));
       sentMasks.push(multipartParts(route.request(), 'mask'));
     }
+    return route.continue();
+  });
+  await page.route((url) => url.pathname === '/v1/perceptual-distance-maps', async (route) => {
+    const request = route.request();
+    sentMaps.push({ metric: field(request, 'metric'), overlay: field(request, 'overlay'), resize: field(request, 'resize'),
+      accept: request.headers().accept });
+    const response = await route.fetch();
+    mapAnswers.push({ status: response.status(), body: await response.body(), mean: response.headers()['pastiche-map-mean'] });
+    return route.fulfill({ response });
+  });
+  await page.route((url) => url.pathname === '/v1/perceptual-distance-matrix', (route) => {
+    sentMatrices.push({ metrics: field(route.request(), 'metrics'), resize: field(route.request(), 'resize'),
+      images: multipartParts(route.request(), 'image').length });
     return route.continue();
   });
 
@@ -575,6 +602,145 @@ async function main() {
     await accessible('the compare page with results');
   });
 
+  await step('compare: the distance map at the reference\'s size, fetched again for another metric and with the overlay', async () => {
+    // the step before compared content.png (64×48) with other.png (80×60), resized
+    const lpips = lpipsOf(await (await api('/v1/models')).json());
+    assert.deepEqual(await page.locator('#heatmap-metric option').evaluateAll((options) => options.map((o) => [o.value, o.disabled])),
+      [['content', false], ['features', false], ['lpips', !lpips.available]], 'no style map; LPIPS only when the service has it');
+    if (!lpips.available) {
+      assert.equal(await text('#heatmap-lpips-reason'), `LPIPS is unavailable: ${lpips.reason}`);
+    }
+    const shown = (metric, overlay) => page.locator('#compare-heatmap').evaluate((img, [m, o]) => !img.hidden && img.complete
+      && img.dataset.metric === m && img.dataset.overlay === String(o) && `${img.naturalWidth}×${img.naturalHeight}`, [metric, overlay]);
+    const size = await until('the features map, decoded', () => shown('features', false));
+    assert.deepEqual(sentMaps.at(-1), { metric: 'features', overlay: null, resize: 'true', accept: 'image/png' });
+    // the PNG the service answered: the reference's 64×48 with the legend strip below
+    const answer = (n) => {
+      assert.equal(mapAnswers.at(n).status, 200);
+      const map = decodePng(mapAnswers.at(n).body);
+      assert.equal(map.width, 64, 'the map is as wide as the reference');
+      assert.ok(map.height > 48 && map.height <= 96, `the map is the reference's 48 rows and a legend strip, not ${map.height}`);
+      return map;
+    };
+    const plain = answer(-1);
+    // without the overlay every pixel of the map proper is a viridis colour (the page's, within 6/255 of the service's table)
+    const viridis = await page.evaluate(async () => {
+      const { viridis: colour } = await import('/studio/js/charts.js');
+      return Array.from({ length: 1025 }, (_, i) => colour(i / 1024));
+    });
+    const offScale = [];
+    for (let i = 0; i < 64 * 48; i++) {
+      const pixel = [...plain.pixels.subarray(i * plain.channels, i * plain.channels + 3)];
+      if (!viridis.some((c) => c.every((v, k) => Math.abs(v - pixel[k]) <= 8))) {
+        offScale.push(`(${i % 64}, ${Math.floor(i / 64)}): ${pixel}`);
+      }
+    }
+    assert.deepEqual(offScale.slice(0, 5), [], `${offScale.length} pixels of the map are not on the viridis scale`);
+    assert.equal(size, `${plain.width}×${plain.height}`, 'the page shows the PNG as the service made it');
+    const before = sentMaps.length;
+    await page.selectOption('#heatmap-metric', 'content');
+    assert.equal(await until('the content map', () => shown('content', false)), size);
+    assert.equal(sentMaps.length, before + 1, 'another metric: fetched again');
+    assert.deepEqual(sentMaps.at(-1), { metric: 'content', overlay: null, resize: 'true', accept: 'image/png' });
+    answer(-1);
+    await page.check('#heatmap-overlay');
+    assert.equal(await until('the content map over the reference', () => shown('content', true)), size);
+    assert.equal(sentMaps.length, before + 2, 'the overlay: fetched again');
+    assert.deepEqual(sentMaps.at(-1), { metric: 'content', overlay: 'true', resize: 'true', accept: 'image/png' });
+    assert.ok(!answer(-1).pixels.equals(answer(-2).pixels), 'the overlay changes the picture');
+    await page.selectOption('#heatmap-metric', 'features');
+    assert.equal(await until('the features map over the reference', () => shown('features', true)), size);
+    assert.ok(!answer(-1).pixels.equals(plain.pixels), 'the overlay changes the features map too');
+    assert.match(await page.getAttribute('#compare-heatmap', 'alt'), /features distance per pixel .*over the reference/);
+    await shot('compare-map');
+    await accessible('the compare page with a distance map');
+    // the map's mean is the pair's distance (API.md): the page shows the one the service reports
+    const mean = Number(mapAnswers.at(-1).mean);
+    assert.match(await text('#heatmap-summary'), /^mean \S+ · largest \S+$/);
+    assert.ok(Math.abs(Number(/^mean (\S+)/.exec(await text('#heatmap-summary'))[1]) - mean) <= 5e-4 * mean, await text('#heatmap-summary'));
+    const total = Number(await text('#compare-totals dd[data-metric=features]'));
+    assert.ok(Math.abs(mean - total) <= 0.02 * total, `the features map's mean ${mean} is the features distance ${total}`);
+  });
+
+  await step('set: four images give a symmetric matrix per metric with a zero diagonal, as the service computed it, and the closest pairs', async () => {
+    await page.click('a[data-tab=set]');
+    await until('the set panel', () => visible('#panel-set'));
+    const lpips = lpipsOf(await (await api('/v1/models')).json());
+    assert.equal(await page.locator('#set-metric-lpips').isDisabled(), !lpips.available);
+    if (!lpips.available) {
+      assert.equal(await text('#set-lpips-reason'), `LPIPS is unavailable: ${lpips.reason}`);
+    }
+    await page.setInputFiles('#set-files', contentPng);
+    await page.click('#set-submit');
+    await until('the local problem', async () => /^Too few images/.test(await text('#set-problem')));
+    // two chosen, one dropped on the zone, as if chosen
+    await page.setInputFiles('#set-files', [style1Png, style2Png]);
+    await page.locator('.drop[data-drop-for=set-files]').evaluate((zone, bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'other.png', { type: 'image/png' }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, [...otherPng.buffer]);
+    const set = [contentPng, style1Png, style2Png, otherPng];
+    assert.deepEqual(await page.locator('#set-list .set-name').allTextContents(), set.map((f, i) => `${i + 1} ${f.name}`));
+    assert.equal(await text('#set-count'), '4 images');
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/perceptual-distance-matrix', { timeout: 60_000 }),
+      page.click('#set-submit'),
+    ]);
+    assert.equal(response.status(), 200, await response.text());
+    const answer = await response.json();
+    assert.deepEqual(sentMatrices.at(-1), { metrics: 'content,style,features', resize: 'true', images: 4 });
+    assert.deepEqual(answer.images.map((i) => i.sha256), set.map((f) => createHash('sha256').update(f.buffer).digest('hex')),
+      'the service saw the four images, in the list\'s order');
+    const metrics = ['content', 'style', 'features'];
+    assert.deepEqual(Object.keys(answer.metrics).sort(), [...metrics].sort());
+    await until('a matrix per metric', async () => (await page.locator('#set-result table.matrix').count()) === 3);
+    for (const metric of metrics) {
+      const table = `#set-result table.matrix[data-metric=${metric}]`;
+      const cells = await page.locator(`${table} tbody tr`).evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')]
+        .map((td) => ({ value: Number(td.dataset.value), text: td.textContent, background: td.style.backgroundColor }))));
+      const shown = cells.map((row) => row.map((c) => c.value));
+      assert.deepEqual(shown, answer.metrics[metric], `${metric}: the entries are the service's`);
+      assert.equal(shown.length, 4);
+      const offDiagonal = [];
+      for (let i = 0; i < 4; i++) {
+        assert.equal(shown[i].length, 4);
+        assert.equal(shown[i][i], 0, `${metric}: image ${i + 1} against itself`);
+        for (let j = 0; j < 4; j++) {
+          assert.equal(shown[i][j], shown[j][i], `${metric}: symmetric at ${i + 1}, ${j + 1}`);
+          const value = Number(cells[i][j].text);
+          assert.ok(Math.abs(value - shown[i][j]) <= 5e-4 * Math.abs(shown[i][j]), `${metric}: cell ${i + 1}, ${j + 1} reads ${cells[i][j].text} for ${shown[i][j]}`);
+          if (j > i) {
+            assert.ok(shown[i][j] > 0, `${metric}: different images ${i + 1} and ${j + 1} are apart`);
+            offDiagonal.push({ i, j, value: shown[i][j] });
+          }
+        }
+      }
+      offDiagonal.sort((a, b) => a.value - b.value);
+      const smallest = offDiagonal[0];
+      const largest = offDiagonal.at(-1);
+      assert.equal(cells[smallest.i][smallest.j].background, 'rgb(68, 1, 84)', `${metric}: the smallest distance is viridis' darkest`);
+      assert.equal(cells[largest.i][largest.j].background, 'rgb(253, 231, 37)', `${metric}: the largest distance is viridis' brightest`);
+      const pairs = await page.locator(`#set-result section[data-metric=${metric}] ol.pairs li`).evaluateAll((items) => items
+        .map((li) => ({ i: Number(li.dataset.i), j: Number(li.dataset.j), value: Number(li.dataset.value) })));
+      assert.equal(pairs.length, 5, 'the five closest of six pairs');
+      assert.deepEqual(pairs[0], smallest, `${metric}: the closest pair listed is the smallest entry`);
+      assert.deepEqual(pairs.map((p) => p.value), offDiagonal.slice(0, 5).map((p) => p.value), `${metric}: the pairs, closest first`);
+      for (const pair of pairs) {
+        assert.equal(pair.value, answer.metrics[metric][pair.i][pair.j]);
+      }
+      const first = await text(`#set-result section[data-metric=${metric}] ol.pairs li`);
+      assert.ok(first.startsWith(`${smallest.i + 1} and ${smallest.j + 1} (${set[smallest.i].name}, ${set[smallest.j].name}): `), first);
+      const legend = await page.locator(`#set-result section[data-metric=${metric}] svg.colour-scale text`).allTextContents();
+      assert.equal(legend.length, 3, `${metric}: a legend with three ticks`);
+    }
+    await shot('set');
+    await accessible('the set view with its matrices');
+    await page.click('#set-list li:nth-child(4) button');
+    assert.equal(await page.locator('#set-list li').count(), 3);
+    assert.equal(await text('#set-count'), '3 images');
+  });
+
   await step('architecture: VGG16\'s table and parameter totals, 89 % in the fully connected layers', async () => {
     await page.click('a[data-tab=architecture]');
     await page.selectOption('#arch-variant', 'vgg16');
@@ -627,7 +793,7 @@ async function main() {
   });
 
   await step('accessible: every control is labelled (axe-core checked each page above), and the sections work by keyboard with a visible focus', async () => {
-    for (const tab of ['transfer', 'compare', 'architecture', 'features']) {
+    for (const tab of ['transfer', 'compare', 'set', 'architecture', 'features']) {
       await page.click(`a[data-tab=${tab}]`);
       const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
         .filter((e) => e.offsetParent !== null)
@@ -657,7 +823,7 @@ async function main() {
     await until('the architecture panel by keyboard', () => visible('#panel-architecture'));
   });
 
-  await step('phone width (375 px): nothing overflows sideways', async () => {
+  await step('phone width (375 px): nothing overflows sideways, the distance map and the matrices included', async () => {
     const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     if (apiKey) {
       await phone.addInitScript((key) => sessionStorage.setItem('pastiche.apiKey', key), apiKey);
@@ -676,6 +842,21 @@ async function main() {
     await until('the architecture table on the phone', async () => (await small.locator('#arch-table tbody tr').count()) > 30);
     assert.ok(await overflow() <= 0, `the architecture page is ${await overflow()} px too wide`);
     await shot('phone-architecture', small);
+    await small.goto(`${baseUrl}/#compare`);
+    await small.setInputFiles('#compare-reference', contentPng);
+    await small.setInputFiles('#compare-candidate', otherPng);
+    await small.click('#compare-submit');
+    await until('the distance map on the phone', () => small.locator('#compare-heatmap').evaluate((img) => !img.hidden && img.complete && img.naturalWidth > 0));
+    assert.ok(await overflow() <= 0, `the compare page is ${await overflow()} px too wide`);
+    await shot('phone-compare', small);
+    await accessible('the compare page at phone width', small);
+    await small.goto(`${baseUrl}/#set`);
+    await small.setInputFiles('#set-files', [contentPng, style1Png, style2Png]);
+    await small.click('#set-submit');
+    await until('the matrices on the phone', async () => (await small.locator('#set-result table.matrix').count()) === 3, 60_000);
+    assert.ok(await overflow() <= 0, `the set page is ${await overflow()} px too wide`);
+    await shot('phone-set', small);
+    await accessible('the set view at phone width', small);
     await phone.close();
   });
 

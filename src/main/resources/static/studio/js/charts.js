@@ -131,3 +131,62 @@ export function shareBar(container, parts, { label } = {}) {
   }
   container.replaceChildren(chart);
 }
+
+/**
+ * matplotlib's viridis (van der Walt and Smith, 2015; the service's colormaps/viridis.csv) at t = 0, 1/16, …, 1:
+ * perceptually uniform, readable in grey. Linear between these, it stays within 6/255 of the 256-entry table.
+ */
+const VIRIDIS = ['#440154', '#48186a', '#472d7b', '#424086', '#3b528b', '#33638d', '#2c728e', '#26828e', '#21918c', '#1f9f88',
+  '#27ad81', '#3dbc74', '#5cc863', '#81d34d', '#aadc32', '#d5e21a', '#fde725']
+  .map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
+
+/** The viridis colour at t in [0, 1] (clamped), as [r, g, b]. */
+export function viridis(t) {
+  const x = Math.min(Math.max(Number.isFinite(t) ? t : 0, 0), 1) * (VIRIDIS.length - 1);
+  const i = Math.min(Math.floor(x), VIRIDIS.length - 2);
+  const f = x - i;
+  return VIRIDIS[i].map((v, c) => Math.round(v + (VIRIDIS[i + 1][c] - v) * f));
+}
+
+export const rgb = ([r, g, b]) => `rgb(${r}, ${g}, ${b})`;
+
+/** WCAG 2.1 relative luminance of an sRGB colour. */
+function luminance(colour) {
+  const [r, g, b] = colour.map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** Black or white, whichever contrasts more with the colour: at least 4.58:1 on any background. */
+export function inkOn(colour) {
+  const l = luminance(colour);
+  return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#000000' : '#ffffff';
+}
+
+/** Gradients are found by id, so every legend on the page needs its own. */
+let scales = 0;
+
+/** A horizontal viridis legend from min to max with three ticks. */
+export function colourScale(container, { min, max, label, format = String }) {
+  const width = 320;
+  const height = 40;
+  const chart = svg(width, height, label || `colour scale from ${format(min)} to ${format(max)}`);
+  chart.classList.add('colour-scale');
+  scales += 1;
+  const id = `viridis-scale-${scales}`;
+  const gradient = s('linearGradient', { id, x1: 0, x2: 1, y1: 0, y2: 0 });
+  VIRIDIS.forEach((colour, i) => gradient.append(s('stop', { offset: i / (VIRIDIS.length - 1), 'stop-color': rgb(colour) })));
+  const defs = s('defs');
+  defs.append(gradient);
+  chart.append(defs);
+  const pad = 30;
+  chart.append(s('rect', { x: pad, y: 2, width: width - 2 * pad, height: 16, fill: `url(#${id})`, class: 'scale-bar' }));
+  [[0, 'start', min], [0.5, 'middle', (min + max) / 2], [1, 'end', max]].forEach(([t, anchor, value]) => {
+    const x = pad + t * (width - 2 * pad);
+    chart.append(s('line', { x1: x, x2: x, y1: 18, y2: 23, class: 'grid' }));
+    chart.append(s('text', { x: t === 0 ? x - 4 : t === 1 ? x + 4 : x, y: 36, 'text-anchor': anchor, class: 'axis' }, format(value)));
+  });
+  container.replaceChildren(chart);
+}

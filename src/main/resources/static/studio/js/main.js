@@ -2,12 +2,14 @@
 
 import { apiKey, getJson, onUnauthorized, onUntrainedWeights, probeWeights, setApiKey } from './api.js';
 import { initArchitecture, refreshArchitecture, setModels } from './architecture.js';
-import { initCompare } from './compare.js';
+import { initCompare, refreshCompareMetrics } from './compare.js';
 import { $, clearProblem, enableDropZones, showProblem } from './dom.js';
 import { initFeatures, setExtractor } from './features.js';
+import { setMetricModels } from './metrics.js';
+import { initSet, refreshSetMetrics } from './set.js';
 import { initTransfer, refreshTransfer } from './transfer.js';
 
-const TABS = ['transfer', 'compare', 'architecture', 'features'];
+const TABS = ['transfer', 'compare', 'set', 'architecture', 'features'];
 
 /** Shows the section named by the fragment; other fragments (the skip link's #main) leave the section as it is. */
 function showTab(initial = false) {
@@ -48,6 +50,9 @@ async function loadModels() {
       $('#weights-banner').hidden = false;
     }
     setModels(models);
+    setMetricModels(models);
+    refreshCompareMetrics();
+    refreshSetMetrics();
     refreshArchitecture();
     refreshTransfer();
     await setExtractor(e);
@@ -85,6 +90,9 @@ function init() {
   enableDropZones();
   initTransfer();
   initCompare();
+  initSet();
+  refreshCompareMetrics();
+  refreshSetMetrics();
   initArchitecture();
   initFeatures();
   keyState();

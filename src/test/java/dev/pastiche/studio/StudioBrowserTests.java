@@ -26,9 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * (pooling, style loss, layer weights, averaging, initial iterations) as set, reads them back
  * resolved and restores them into the form; draws, erases and uploads a mask per style, checks their
  * coloured overlay against the grey PNGs sent, and refuses a partial set of masks before sending; sends a
- * colour mode and per-style scales and reads them back resolved; compares two images; reads
- * VGG16's parameter totals; shows feature maps; checks API problems, keyboard use, axe-core's WCAG
- * 2.1 AA rules and phone width;
+ * colour mode and per-style scales and reads them back resolved; compares two images and shows the
+ * distance map at the reference's size, fetched again for another metric and over the reference;
+ * compares a set of four images and checks each metric's matrix (symmetric, zero diagonal, the
+ * service's numbers) and that the closest pair listed is its smallest entry; reads VGG16's
+ * parameter totals; shows feature maps; checks API problems, keyboard use, axe-core's WCAG 2.1 AA
+ * rules and phone width;
  * and saves a screenshot of each page under {@code target/studio-screenshots/}.
  *
  * <p>Needs node (20+), {@code npm ci} in {@code e2e/}, and chromium ({@code apt-get install chromium};
