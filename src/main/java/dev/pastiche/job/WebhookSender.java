@@ -50,6 +50,11 @@ class WebhookSender implements DisposableBean {
 
     /** Validates a webhook at submission. */
     void check(Webhook webhook) {
+        if (properties.secret() == null || properties.secret().isBlank()) {
+            // signed with an empty key, anyone could forge a delivery
+            throw new IllegalArgumentException("this service has no webhook signing secret: set pastiche.webhooks.secret "
+                    + "(PASTICHE_WEBHOOKS_SECRET, e.g. whsec_ and 24+ random bytes in base64) to send webhooks, or leave the webhook out");
+        }
         WebhookTargets.check(webhook.url(), properties.allowPrivate());
         if (webhook.events() != null) {
             for (String event : webhook.events()) {

@@ -244,15 +244,29 @@ class BenchmarkSuite {
         section("Scoring through HTTP", "`POST /v1/perceptual-distance` with two PNGs (all metrics: forward of both images to "
                 + "block5_conv1 as one batch), clients sending back to back on loopback, service on tuned jemalloc with its defaults "
                 + "(one scoring thread; on a CPU concurrent requests are batched only up to one 224² pair, since larger batches measured slower), "
-                + "2 warm-up requests per size. Images/s counts both images of a pair.");
-        line("| size | concurrency | requests | pairs/s | images/s | share of conv peak | p50 ms | p99 ms | p99/p50 |");
-        line("|---|---|---|---|---|---|---|---|---|");
+                + "2 warm-up requests per size. Images/s counts both images of a pair. The share of the conv peak counts the "
+                + "convolutions and the metrics' Gram products (2·C²·H·W per style layer and image). `lpips` (its own VGG16 to "
+                + "relu5_3, on the parity fixture's seeded files) is timed at the first size beside the default metrics.");
+        line("| size | metrics | concurrency | requests | pairs/s | images/s | share of conv peak | p50 ms | p99 ms | p99/p50 |");
+        line("|---|---|---|---|---|---|---|---|---|---|");
         int port = freePort();
+        Path lpipsFiles = dir.resolve("lpips");
+        LpipsFilesMain.main(new String[] {lpipsFiles.toString()});
         Process service = start(List.of("--server.port=" + port, "--pastiche.weights.source=random",
-                "--jobrunr.background-job-server.enabled=false"), port);
+                "--jobrunr.background-job-server.enabled=false", "--pastiche.lpips.backbone-path=" + lpipsFiles.resolve("vgg16-seeded.safetensors"),
+                "--pastiche.lpips.weights-path=" + lpipsFiles.resolve("lpips-lin.npz")), port);
         try {
+            for (int concurrency : new int[] {1, 8}) {
+                int size = SCORING_SIZES[0];
+                int requests = QUICK ? concurrency * 2 : 24 * (concurrency == 1 ? 1 : 2);
+                ScoringLoad.Result r = ScoringLoad.run(port, size, concurrency, requests, "lpips");
+                double images = 2 * r.pairsPerSecond();
+                line(String.format(Locale.ROOT, "| %d² | lpips | %d | %d | %.2f | %.2f | %.0f %% | %.0f | %.0f | %.2f |", size, concurrency,
+                        r.requests(), r.pairsPerSecond(), images, 100 * images * lpipsGflop(size) / peak, r.p50Ms(), r.p99Ms(),
+                        r.p99Ms() / r.p50Ms()));
+            }
             for (int size : SCORING_SIZES) {
-                double gflop = forwardGflop(size);
+                double gflop = forwardGflop(size) + gramGflop(size);
                 for (int concurrency : new int[] {1, 8}) {
                     int requests = (size >= 512 ? 8 : 24) * (concurrency == 1 ? 1 : 2);
                     if (QUICK) {
@@ -260,7 +274,7 @@ class BenchmarkSuite {
                     }
                     ScoringLoad.Result r = ScoringLoad.run(port, size, concurrency, requests);
                     double images = 2 * r.pairsPerSecond();
-                    line(String.format(Locale.ROOT, "| %d² | %d | %d | %.2f | %.2f | %.0f %% | %.0f | %.0f | %.2f |", size, concurrency,
+                    line(String.format(Locale.ROOT, "| %d² | default | %d | %d | %.2f | %.2f | %.0f %% | %.0f | %.0f | %.2f |", size, concurrency,
                             r.requests(), r.pairsPerSecond(), images, 100 * images * gflop / peak, r.p50Ms(), r.p99Ms(), r.p99Ms() / r.p50Ms()));
                     targets.putIfAbsent("scoring-" + size + "-" + concurrency, images + " " + r.p50Ms() + " " + r.p99Ms() + " " + images * gflop / peak);
                 }
@@ -538,6 +552,32 @@ class BenchmarkSuite {
     }
 
     /** Conv multiply-adds ×2 of VGG19 up to block5_conv1 at size², from the architecture table. */
+    /** The Gram products of the default style layers, 2·C²·H·W each, for one image. */
+    static double gramGflop(int size) {
+        double flop = 0;
+        for (VggArchitecture.Layer layer : VggArchitecture.of(VggVariant.VGG19, size, size).layers()) {
+            if (layer.kind() == LayerKind.CONV && layer.name().endsWith("_conv1")) {
+                double c = layer.outputShape().get(0);
+                flop += 2.0 * c * c * layer.outputShape().get(1) * layer.outputShape().get(2);
+            }
+        }
+        return flop / 1e9;
+    }
+
+    /** LPIPS's VGG16 convolutions to relu5_3 for one image. */
+    static double lpipsGflop(int size) {
+        double flop = 0;
+        int in = 3;
+        for (VggArchitecture.Layer layer : VggArchitecture.of(VggVariant.VGG16, size, size).layers()) {
+            if (layer.kind() == LayerKind.CONV) {
+                int out = layer.outputShape().get(0);
+                flop += 2.0 * 9 * in * out * layer.outputShape().get(1) * layer.outputShape().get(2);
+                in = out;
+            }
+        }
+        return flop / 1e9;
+    }
+
     static double forwardGflop(int size) {
         double flop = 0;
         int in = 3;

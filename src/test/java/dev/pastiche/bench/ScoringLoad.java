@@ -35,15 +35,21 @@ public final class ScoringLoad {
     private ScoringLoad() {
     }
 
-    /** {@code PORT SIZE CONCURRENCY REQUESTS}: one load run against a service already listening, for profiling by hand. */
+    /** {@code PORT SIZE CONCURRENCY REQUESTS [METRICS]}: one load run against a service already listening, for profiling by hand. */
     public static void main(String[] args) throws Exception {
-        Result r = run(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        Result r = run(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                args.length > 4 ? args[4] : null);
         System.out.printf(java.util.Locale.ROOT, "{\"size\": %d, \"concurrency\": %d, \"pairsPerSecond\": %.2f, \"p50Ms\": %.0f, \"p99Ms\": %.0f}%n",
                 r.size(), r.concurrency(), r.pairsPerSecond(), r.p50Ms(), r.p99Ms());
     }
 
     static Result run(int port, int size, int concurrency, int requests) throws Exception {
-        byte[] body = body(size);
+        return run(port, size, concurrency, requests, null);
+    }
+
+    /** @param metrics the {@code metrics} field, or null for the endpoint's default */
+    static Result run(int port, int size, int concurrency, int requests, String metrics) throws Exception {
+        byte[] body = body(size, metrics);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/perceptual-distance"))
                 .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
@@ -90,10 +96,14 @@ public final class ScoringLoad {
         }
     }
 
-    private static byte[] body(int size) {
+    private static byte[] body(int size, String metrics) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         part(out, "reference", ImageOps.png(TestImages.noise(size, size, 1).image()));
         part(out, "candidate", ImageOps.png(TestImages.noise(size, size, 2).image()));
+        if (metrics != null) {
+            out.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"metrics\"\r\n\r\n" + metrics + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
         out.writeBytes(("--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII));
         return out.toByteArray();
     }

@@ -20,7 +20,7 @@ import tools.jackson.databind.JsonNode;
 
 /** The life of a style-transfer job over real HTTP, on the embedded H2 queue. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"pastiche.weights.source=random", "pastiche.jobs.max-queued=2"})
+        properties = {"pastiche.weights.source=random", "pastiche.jobs.max-queued=2", "pastiche.webhooks.secret=whsec_c3RhdGUtdGVzdHMtc2VjcmV0"})
 class StyleTransferJobTests {
 
     private static final String JOBS = "/v1/style-transfers";
