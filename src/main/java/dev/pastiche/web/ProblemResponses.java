@@ -21,7 +21,7 @@ final class ProblemResponses {
                 + jsonEscape(request.getRequestURI()) + "\"}");
     }
 
-    private static String jsonEscape(String text) {
+    static String jsonEscape(String text) {
         StringBuilder out = new StringBuilder();
         for (char c : text.toCharArray()) {
             if (c == '"' || c == '\\') {

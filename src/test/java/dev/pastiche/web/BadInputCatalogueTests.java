@@ -268,10 +268,12 @@ class BadInputCatalogueTests {
                 refused("unknown job id", 404, "not-found", t -> t.get(JOBS + "/" + UUID.randomUUID())),
                 refused("job id that is not a UUID", 400, "validation", t -> t.get(JOBS + "/not-a-uuid")),
                 refused("job id that is SQL", 400, "validation", t -> t.get(JOBS + "/1%27%20OR%20%271%27=%271")),
-                answered("job id with encoded slashes (refused by Tomcat before the application)", 400,
-                        t -> t.get(JOBS + "/..%2F..%2Fetc%2Fpasswd"), BadInputCatalogueTests::tomcatsOwnRefusal),
-                answered("job id with an encoded NUL (refused by Tomcat before the application)", 400,
-                        t -> t.get(JOBS + "/%00"), BadInputCatalogueTests::tomcatsOwnRefusal),
+                refused("job id with encoded slashes (refused by Tomcat before the application)", 400, "validation",
+                        t -> t.get(JOBS + "/..%2F..%2Fetc%2Fpasswd"), BadInputCatalogueTests::saysNothingOfTheServer),
+                refused("job id with an encoded NUL (refused by Tomcat before the application)", 400, "validation",
+                        t -> t.get(JOBS + "/%00"), BadInputCatalogueTests::saysNothingOfTheServer),
+                refused("model name with an encoded backslash (refused by Tomcat before the application)", 400, "validation",
+                        t -> t.get("/v1/models/a%5Cb"), BadInputCatalogueTests::saysNothingOfTheServer),
                 refused("unknown batch id", 404, "not-found", t -> t.get(BATCHES + "/" + UUID.randomUUID())),
                 refused("result of a queued job", 409, "not-ready", t -> t.get(JOBS + "/" + t.alphaJob + "/result")),
                 refused("preview of a job with none yet", 404, "not-found", t -> t.get(JOBS + "/" + t.alphaJob + "/preview")),
@@ -416,10 +418,10 @@ class BadInputCatalogueTests {
     }
 
     /**
-     * Tomcat refuses some request paths before any filter or handler sees them, with its own short
-     * HTML page: not a problem document (see docs/reliability.md), but it must say nothing about the server.
+     * Tomcat refuses some request paths before any filter or handler sees them; its error report is
+     * the service's problem document ({@link ProblemErrorReportValve}), and says nothing about the server.
      */
-    private static void tomcatsOwnRefusal(HttpResponse<byte[]> response) {
+    private static void saysNothingOfTheServer(HttpResponse<byte[]> response) {
         assertThat(ApiClient.text(response)).doesNotContainIgnoringCase("tomcat").doesNotContain("Exception", "at org.");
     }
 
