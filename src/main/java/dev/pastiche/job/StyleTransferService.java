@@ -347,6 +347,7 @@ public class StyleTransferService {
         UUID id = job.id();
         jobs.cancel(id, Instant.now());
         jobs.delete(id);
+        webhooks.forget(id);
         try {
             scheduler.delete(id);
         } catch (org.jobrunr.storage.JobNotFoundException e) {
@@ -371,6 +372,16 @@ public class StyleTransferService {
     public Optional<byte[]> preview(String owner, UUID id) {
         JobRecord job = get(owner, id);
         return Optional.ofNullable(job.previewBlob()).flatMap(blobs::get);
+    }
+
+    /** The job's webhook with its deliveries so far, or null when it has none. */
+    public WebhookStatus webhook(JobRecord job) {
+        Webhook webhook = options(job).webhook();
+        if (webhook == null) {
+            return null;
+        }
+        return new WebhookStatus(webhook.url(), webhook.events(), webhooks.deliveriesOf(job.id()).stream()
+                .map(d -> new WebhookStatus.DeliveryStatus(d.event(), d.attempts(), d.lastStatus(), d.deliveredAt())).toList());
     }
 
     public JobOptions options(JobRecord job) {

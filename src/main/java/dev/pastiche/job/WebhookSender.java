@@ -11,40 +11,40 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Delivers job events per the Standard Webhooks spec: {@code webhook-id}, {@code webhook-timestamp}
  * and {@code webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">}, retried with
- * back-off ({@code pastiche.webhooks.retry-delays}) until the receiver answers 2xx. Deliveries wait
- * in memory: a restart drops the pending retries of that node.
+ * back-off ({@code pastiche.webhooks.retry-delays}) until the receiver answers 2xx. Durable: each
+ * delivery a job owes is a row ({@link WebhookDeliveries}) that every node polls for, so a delivery
+ * owed when a process dies is made after it (at least once; receivers dedupe by {@code webhook-id}).
  */
 @Component
-class WebhookSender implements DisposableBean {
+class WebhookSender {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
+
+    /** Deliveries attempted per poll: the rest wait for the next. */
+    private static final int BATCH = 20;
 
     private final WebhooksProperties properties;
     private final JsonMapper json;
     private final HttpClient http;
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "webhooks");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final WebhookDeliveries deliveries;
 
-    WebhookSender(WebhooksProperties properties, JsonMapper json) {
+    WebhookSender(WebhooksProperties properties, JsonMapper json, WebhookDeliveries deliveries) {
         this.properties = properties;
         this.json = json;
+        this.deliveries = deliveries;
         this.http = HttpClient.newBuilder().connectTimeout(properties.timeout()).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
@@ -81,10 +81,35 @@ class WebhookSender implements DisposableBean {
         payload.put("data", data);
         String body = json.writeValueAsString(payload);
         String messageId = "msg_" + job.id() + "_" + job.status().label();
-        retries.execute(() -> attempt(webhook.url(), messageId, body, 0));
+        deliveries.add(messageId, job.id(), event, webhook.url(), body, Instant.now());
     }
 
-    private void attempt(String url, String messageId, String body, int attempt) {
+    /** Attempts every delivery that is due, on this node, one at a time. */
+    @Scheduled(fixedDelayString = "${pastiche.webhooks.poll-interval:PT1S}")
+    void deliverDue() {
+        Instant now = Instant.now();
+        for (WebhookDeliveries.Delivery delivery : deliveries.due(now, BATCH)) {
+            // held for the longest an attempt can take; a node that dies holding it lets it fall due again
+            if (!deliveries.claim(delivery, now.plus(properties.timeout().multipliedBy(3)))) {
+                continue;
+            }
+            int attempts = delivery.attempts() + 1;
+            String status = attempt(delivery.url(), delivery.id(), delivery.body());
+            if (status.startsWith("2")) {
+                deliveries.attempted(delivery.id(), attempts, status, Instant.now(), null);
+            } else if (attempts > properties.retryDelays().size()) {
+                log.warn("Webhook {} gave up after {} attempts ({})", delivery.id(), attempts, status);
+                deliveries.attempted(delivery.id(), attempts, status, null, null);
+            } else {
+                Duration delay = properties.retryDelays().get(attempts - 1);
+                log.info("Webhook {} failed ({}); retrying in {}", delivery.id(), status, delay);
+                deliveries.attempted(delivery.id(), attempts, status, null, Instant.now().plus(delay));
+            }
+        }
+    }
+
+    /** One attempt: the receiver's status code, or what went wrong. */
+    private String attempt(String url, String messageId, String body) {
         try {
             URI target = WebhookTargets.check(url, properties.allowPrivate());
             long timestamp = Instant.now().getEpochSecond();
@@ -94,26 +119,14 @@ class WebhookSender implements DisposableBean {
                     .header("webhook-timestamp", Long.toString(timestamp))
                     .header("webhook-signature", "v1," + sign(messageId + "." + timestamp + "." + body))
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-            int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-            if (status / 100 == 2) {
-                return;
-            }
-            retry(url, messageId, body, attempt, "HTTP " + status);
+            return Integer.toString(http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return "interrupted";
         } catch (Exception e) {
-            retry(url, messageId, body, attempt, e.getClass().getSimpleName());
+            // the kind of failure, never its message: it could carry the target's internals into the job's listing
+            return e.getClass().getSimpleName();
         }
-    }
-
-    private void retry(String url, String messageId, String body, int attempt, String why) {
-        if (attempt >= properties.retryDelays().size()) {
-            log.warn("Webhook {} gave up after {} attempts ({})", messageId, attempt + 1, why);
-            return;
-        }
-        Duration delay = properties.retryDelays().get(attempt);
-        log.info("Webhook {} failed ({}); retrying in {}", messageId, why, delay);
-        retries.schedule(() -> attempt(url, messageId, body, attempt + 1), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Standard Webhooks: the key is the base64 after {@code whsec_}; a plain secret is used as its UTF-8 bytes. */
@@ -125,8 +138,13 @@ class WebhookSender implements DisposableBean {
         return Base64.getEncoder().encodeToString(mac.doFinal(content.getBytes(StandardCharsets.UTF_8)));
     }
 
-    @Override
-    public void destroy() {
-        retries.shutdownNow();
+    /** Drops what a deleted job still owed. */
+    void forget(UUID jobId) {
+        deliveries.deleteOfJob(jobId);
+    }
+
+    /** The job's deliveries, for its view. */
+    List<WebhookDeliveries.Delivery> deliveriesOf(UUID jobId) {
+        return deliveries.ofJob(jobId);
     }
 }

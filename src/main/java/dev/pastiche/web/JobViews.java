@@ -23,7 +23,7 @@ class JobViews {
         return new JobView(job.id(), job.status().label(), job.createdAt(), job.startedAt(), job.finishedAt(),
                 service.options(job).toJson(json), tree(job.progress()), tree(job.result()),
                 job.errorType() == null ? null : new JobView.Error(job.errorType(), job.errorDetail()), tree(job.recipe()),
-                new JobView.Links(self, self + "/events", self + "/preview", self + "/result", self + "/cancel"));
+                service.webhook(job), new JobView.Links(self, self + "/events", self + "/preview", self + "/result", self + "/cancel"));
     }
 
     private JsonNode tree(String value) {

@@ -84,5 +84,38 @@ class WebhookTests {
             assertThat(payload.get("data").get("id").asString()).isEqualTo(id);
         }
         assertThat(received.get(1).get("id")).isEqualTo(received.get(0).get("id"));
+        // the job lists the delivery: one failed attempt, then the one accepted
+        JsonNode webhook = json(api.get("/v1/style-transfers/" + id)).get("webhook");
+        assertThat(webhook.get("url").asString()).isEqualTo(url);
+        JsonNode delivery = webhook.get("deliveries").get(0);
+        assertThat(delivery.get("event").asString()).isEqualTo("style-transfer.succeeded");
+        assertThat(delivery.get("attempts").asInt()).isEqualTo(2);
+        assertThat(delivery.get("lastStatus").asString()).isEqualTo("204");
+        assertThat(delivery.get("deliveredAt").isNull()).isFalse();
     }
+
+    /** A delivery owed is a row every node polls for: one written by a process that died is delivered by the next. */
+    @Test
+    void aDeliveryOwedBeforeARestartIsDeliveredAfterIt() throws Exception {
+        String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+        calls.set(1); // accept at once
+        java.util.UUID job = java.util.UUID.randomUUID();
+        // as a process that died after finishing the job would have left it: owed, never attempted
+        jdbc.sql("""
+                INSERT INTO webhook_delivery (id, job_id, event, url, body, next_attempt_at, created_at)
+                VALUES ('msg_owed', :job, 'style-transfer.succeeded', :url, '{"type":"style-transfer.succeeded"}', :at, :at)""")
+                .param("job", job).param("url", url).param("at", java.time.OffsetDateTime.now().minusMinutes(1)).update();
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (received.stream().noneMatch(r -> r.get("id").equals("msg_owed")) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+
+        assertThat(received).extracting(r -> r.get("id")).contains("msg_owed");
+        assertThat(jdbc.sql("SELECT delivered_at FROM webhook_delivery WHERE id = 'msg_owed'").query(java.time.OffsetDateTime.class)
+                .single()).isNotNull();
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
 }
