@@ -64,7 +64,12 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
     public void run(StyleTransferJobRequest request) {
         UUID id = request.jobId();
         JobRecord job = jobs.find(id).orElse(null);
-        if (job == null || job.status().finished() || !jobs.start(id, Instant.now())) {
+        if (job == null) {
+            return;
+        }
+        if (job.status().finished() || !jobs.start(id, Instant.now())) {
+            // a retry after the process died between finishing the job and owing its webhook: owe it now (idempotent)
+            jobs.find(id).filter(done -> done.status().finished()).ifPresent(this::announce);
             return;
         }
         long start = System.nanoTime();
@@ -109,8 +114,11 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             log.error("Style-transfer job {} failed", id, e);
             failed(id, start, "internal", "the job failed unexpectedly; it has been logged");
         }
-        jobs.find(id).filter(done -> done.status().finished())
-                .ifPresent(done -> webhooks.announce(done, json.readValue(done.options(), JobOptions.class).webhook()));
+        jobs.find(id).filter(done -> done.status().finished()).ifPresent(this::announce);
+    }
+
+    private void announce(JobRecord done) {
+        webhooks.announce(done, json.readValue(done.options(), JobOptions.class).webhook());
     }
 
     private void failed(UUID id, long start, String type, String detail) {

@@ -323,9 +323,14 @@ public class StyleTransferService {
 
     /** Idempotent: a queued job is cancelled at once, a running one within an iteration, a finished one is unchanged. */
     public JobRecord cancel(String owner, UUID id) {
-        get(owner, id);
+        JobRecord before = get(owner, id);
         jobs.cancel(id, Instant.now());
-        return get(owner, id);
+        JobRecord after = get(owner, id);
+        if (before.status() == JobStatus.QUEUED && after.status() == JobStatus.CANCELLED) {
+            // no worker will see it end: its webhook is owed here (a running job's, by its worker)
+            webhooks.announce(after, options(after).webhook());
+        }
+        return after;
     }
 
     /** Cancels the job if needed, removes it and every image no other job uses. */

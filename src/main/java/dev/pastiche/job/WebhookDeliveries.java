@@ -56,13 +56,16 @@ class WebhookDeliveries {
                 .param("until", time(until)).param("id", delivery.id()).param("seen", time(delivery.nextAttemptAt())).update() == 1;
     }
 
-    /** After an attempt: delivered, due again at {@code next}, or (next null, not delivered) given up. */
-    void attempted(String id, int attempts, String status, Instant deliveredAt, Instant next) {
+    /**
+     * After an attempt: delivered, due again at {@code next}, or (next null, not delivered) given up.
+     * Only while this node still holds its claim: once it lapsed another node owns the delivery.
+     */
+    void attempted(String id, Instant claimed, int attempts, String status, Instant deliveredAt, Instant next) {
         jdbc.sql("""
                 UPDATE webhook_delivery SET attempts = :attempts, last_status = :status, delivered_at = :delivered,
-                next_attempt_at = :next WHERE id = :id""")
+                next_attempt_at = :next WHERE id = :id AND next_attempt_at = :claimed""")
                 .param("attempts", attempts).param("status", status).param("delivered", time(deliveredAt)).param("next", time(next))
-                .param("id", id).update();
+                .param("id", id).param("claimed", time(claimed)).update();
     }
 
     List<Delivery> ofJob(UUID jobId) {

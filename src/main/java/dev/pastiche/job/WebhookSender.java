@@ -87,23 +87,24 @@ class WebhookSender {
     /** Attempts every delivery that is due, on this node, one at a time. */
     @Scheduled(fixedDelayString = "${pastiche.webhooks.poll-interval:PT1S}")
     void deliverDue() {
-        Instant now = Instant.now();
-        for (WebhookDeliveries.Delivery delivery : deliveries.due(now, BATCH)) {
-            // held for the longest an attempt can take; a node that dies holding it lets it fall due again
-            if (!deliveries.claim(delivery, now.plus(properties.timeout().multipliedBy(3)))) {
+        for (WebhookDeliveries.Delivery delivery : deliveries.due(Instant.now(), BATCH)) {
+            // held for longer than an attempt can take (connect, then the whole answer, each within the
+            // timeout); a node that dies holding it lets it fall due again
+            Instant claimed = Instant.now().plus(properties.timeout().multipliedBy(3)).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+            if (!deliveries.claim(delivery, claimed)) {
                 continue;
             }
             int attempts = delivery.attempts() + 1;
             String status = attempt(delivery.url(), delivery.id(), delivery.body());
             if (status.startsWith("2")) {
-                deliveries.attempted(delivery.id(), attempts, status, Instant.now(), null);
+                deliveries.attempted(delivery.id(), claimed, attempts, status, Instant.now(), null);
             } else if (attempts > properties.retryDelays().size()) {
                 log.warn("Webhook {} gave up after {} attempts ({})", delivery.id(), attempts, status);
-                deliveries.attempted(delivery.id(), attempts, status, null, null);
+                deliveries.attempted(delivery.id(), claimed, attempts, status, null, null);
             } else {
                 Duration delay = properties.retryDelays().get(attempts - 1);
                 log.info("Webhook {} failed ({}); retrying in {}", delivery.id(), status, delay);
-                deliveries.attempted(delivery.id(), attempts, status, null, Instant.now().plus(delay));
+                deliveries.attempted(delivery.id(), claimed, attempts, status, null, Instant.now().plus(delay));
             }
         }
     }
@@ -119,7 +120,16 @@ class WebhookSender {
                     .header("webhook-timestamp", Long.toString(timestamp))
                     .header("webhook-signature", "v1," + sign(messageId + "." + timestamp + "." + body))
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
-            return Integer.toString(http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
+            // the request's own timeout covers only the wait for the headers: a receiver that trickles its answer is cut off here
+            var answer = http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+            try {
+                return Integer.toString(answer.get(properties.timeout().multipliedBy(2).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .statusCode());
+            } catch (java.util.concurrent.ExecutionException e) {
+                return (e.getCause() != null ? e.getCause() : e).getClass().getSimpleName();
+            } finally {
+                answer.cancel(true);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";

@@ -60,7 +60,8 @@ public class Lpips implements AutoCloseable {
         Thread loader = new Thread(() -> {
             try {
                 loading.complete(load(properties));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // an Error too: a future never completed would hold every lpips request forever
                 log.error("LPIPS unavailable: {}", e.getMessage());
                 loading.complete(new Loaded(null, null, null, "the lpips files could not be loaded (" + e.getMessage() + "); "
                         + UNAVAILABLE));
@@ -85,16 +86,21 @@ public class Lpips implements AutoCloseable {
         for (int l = 0; l < CHANNELS.length; l++) {
             required.put(key(l), new Shape(1, CHANNELS[l], 1, 1));
         }
-        NDManager manager = extractor.newScope();
-        LoadedWeights linear = new WeightsLoader(file(properties.weightsPath())).load(required, manager);
         NDArray[] weights = new NDArray[CHANNELS.length];
-        for (int l = 0; l < CHANNELS.length; l++) {
-            NDArray w = linear.tensors().get(key(l));
-            if (w.lt(0).any().getBoolean()) {
-                extractor.close();
-                throw new IllegalArgumentException(key(l) + " has negative weights; LPIPS's are non-negative");
+        LoadedWeights linear;
+        try {
+            linear = new WeightsLoader(file(properties.weightsPath())).load(required, extractor.newScope());
+            for (int l = 0; l < CHANNELS.length; l++) {
+                NDArray w = linear.tensors().get(key(l));
+                if (w.lt(0).any().getBoolean()) {
+                    throw new IllegalArgumentException(key(l) + " has negative weights; LPIPS's are non-negative");
+                }
+                weights[l] = w.reshape(CHANNELS[l], 1, 1);
             }
-            weights[l] = w.reshape(CHANNELS[l], 1, 1);
+        } catch (RuntimeException e) {
+            // the backbone loaded: it must not stay resident for a metric that is unavailable
+            extractor.close();
+            throw e;
         }
         log.info("LPIPS v0.1 ready (VGG16 from {}, linear layers from {})", properties.backbonePath(), properties.weightsPath());
         return new Loaded(extractor, weights, linear.weightsInfo(), null);

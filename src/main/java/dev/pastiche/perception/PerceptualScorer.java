@@ -187,7 +187,12 @@ public class PerceptualScorer implements AutoCloseable {
                             metrics.forEach(m -> matrices.get(m)[ii][jj] = jj == ii ? 0 : matrices.get(m)[jj][ii]);
                             continue;
                         }
-                        compare(rows.get(i), columns.get(j), metrics).forEach((m, v) -> matrices.get(m)[ii][jj] = v);
+                        // each pair's intermediates (each as large as an image's taps) die with the pair, not the call
+                        try (NDManager pair = scope.newSubManager()) {
+                            rows.get(i).lend(pair);
+                            columns.get(j).lend(pair);
+                            compare(rows.get(i), columns.get(j), metrics).forEach((m, v) -> matrices.get(m)[ii][jj] = v);
+                        }
                     }
                 }
                 return matrices;
@@ -205,6 +210,16 @@ public class PerceptualScorer implements AutoCloseable {
 
         ImageStatistics withLpips(List<NDArray> lpipsUnits) {
             return new ImageStatistics(content, grams, units, lpipsUnits);
+        }
+
+        /** Lends the arrays to {@code pair} until it closes: a result belongs to its first operand's manager. */
+        void lend(NDManager pair) {
+            if (content != null) {
+                content.tempAttach(pair);
+            }
+            grams.forEach(a -> a.tempAttach(pair));
+            units.forEach(a -> a.tempAttach(pair));
+            lpipsUnits.forEach(a -> a.tempAttach(pair));
         }
     }
 

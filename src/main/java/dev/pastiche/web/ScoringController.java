@@ -188,11 +188,20 @@ class ScoringController {
                     + " (pastiche.scoring.matrix.max-images " + matrixLimits.maxImages() + " in all), got " + imageBytes.size());
         }
         long pixels = 0;
+        long firstPixels = -1;
         for (int i = 0; i < referenceBytes.size(); i++) {
-            pixels += decoder.declaredPixels(referenceBytes.get(i), "reference[" + i + "]");
+            long each = decoder.declaredPixels(referenceBytes.get(i), "reference[" + i + "]");
+            firstPixels = firstPixels < 0 ? each : firstPixels;
+            pixels += each;
         }
         for (int i = 0; i < imageBytes.size(); i++) {
-            pixels += decoder.declaredPixels(imageBytes.get(i), "image[" + i + "]");
+            long each = decoder.declaredPixels(imageBytes.get(i), "image[" + i + "]");
+            firstPixels = firstPixels < 0 ? each : firstPixels;
+            pixels += each;
+        }
+        if (resize) {
+            // every image is scored at the first one's size
+            pixels = Math.max(pixels, firstPixels * count);
         }
         if (pixels > matrixLimits.maxPixels()) {
             throw new ImageRejectedException(ImageRejectedException.Reason.TOO_LARGE, "the " + count + " images have " + pixels

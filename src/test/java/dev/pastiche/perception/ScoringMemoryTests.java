@@ -37,6 +37,8 @@ class ScoringMemoryTests {
             for (int i = 0; i < 20; i++) {
                 scorer.distance(a, b, EnumSet.copyOf(Metric.DEFAULT));
                 scorer.featureMap(a, "block3_conv1", 16);
+                scorer.map(a, b, Metric.FEATURES);
+                scorer.matrix(List.of(a), List.of(b, a), EnumSet.copyOf(Metric.DEFAULT));
             }
             int arraysBefore = model.extractor().liveArrays();
             long rssBefore = ProcessMemory.rss();
@@ -44,6 +46,8 @@ class ScoringMemoryTests {
                 scorer.distance(a, b, EnumSet.copyOf(Metric.DEFAULT));
                 if (i % 10 == 0) {
                     scorer.featureMap(b, "block5_conv4", 64);
+                    scorer.map(a, b, Metric.FEATURES);
+                    scorer.matrix(List.of(a), List.of(b, a), EnumSet.copyOf(Metric.DEFAULT));
                 }
             }
             long rssAfter = ProcessMemory.rss();

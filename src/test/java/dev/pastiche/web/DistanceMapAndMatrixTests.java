@@ -137,6 +137,9 @@ class DistanceMapAndMatrixTests {
         Multipart large = new Multipart().png("image", images.get(0)).png("image", Images.png(Images.pattern(200, 190, 1)));
         JsonNode pixels = assertProblem(api.post(MATRIX, large), 422, "image-too-large", MATRIX);
         assertThat(pixels.get("detail").asString()).contains("pastiche.scoring.matrix.max-pixels");
+        // resized, every image is scored at the first one's size: counted so
+        Multipart stretched = new Multipart().png("image", Images.png(Images.pattern(200, 190, 1))).png("image", Images.png(Images.pattern(8, 8, 1)));
+        assertProblem(api.post(MATRIX, stretched.field("resize", "true")), 422, "image-too-large", MATRIX);
         Multipart sizes = new Multipart().png("image", images.get(0)).png("image", Images.png(Images.pattern(40, 40, 1)));
         assertProblem(api.post(MATRIX, sizes), 422, "invalid-image", MATRIX);
         assertThat(json(api.post(MATRIX, sizes.field("resize", "true"))).get("metrics").get("content")).hasSize(2);
