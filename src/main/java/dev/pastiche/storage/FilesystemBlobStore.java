@@ -45,6 +45,8 @@ public class FilesystemBlobStore implements BlobStore {
         }
         try {
             Files.createDirectories(target.getParent());
+            // again here: a volume remounted or emptied after start would otherwise fail every put until a restart
+            Files.createDirectories(incoming);
             Path temp = Files.createTempFile(incoming, key.substring(0, 8), ".part");
             try {
                 try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -61,7 +63,7 @@ public class FilesystemBlobStore implements BlobStore {
             }
             return key;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot store blob " + key, e);
+            throw new BlobStoreUnavailableException("cannot store blob " + key, e);
         }
     }
 
@@ -91,7 +93,7 @@ public class FilesystemBlobStore implements BlobStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read blob " + key, e);
+            throw new BlobStoreUnavailableException("cannot read blob " + key, e);
         }
     }
 
@@ -105,7 +107,7 @@ public class FilesystemBlobStore implements BlobStore {
         try {
             Files.deleteIfExists(path(key));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete blob " + key, e);
+            throw new BlobStoreUnavailableException("cannot delete blob " + key, e);
         }
     }
 

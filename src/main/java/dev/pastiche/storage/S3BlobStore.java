@@ -30,6 +30,10 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public String put(byte[] data) {
+        return reachable("store a blob", () -> store(data));
+    }
+
+    private String store(byte[] data) {
         byte[] digest = sha256(data);
         String key = HexFormat.of().formatHex(digest);
         if (exists(key)) {
@@ -45,6 +49,10 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public Optional<byte[]> get(String key) {
+        return reachable("read blob " + key, () -> read(key));
+    }
+
+    private Optional<byte[]> read(String key) {
         try {
             // the response's buffer belongs to this call alone, so it need not be copied
             return Optional.of(s3.getObjectAsBytes(request -> request.bucket(bucket).key(objectKey(key))).asByteArrayUnsafe());
@@ -55,6 +63,10 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public boolean exists(String key) {
+        return reachable("look up blob " + key, () -> found(key));
+    }
+
+    private boolean found(String key) {
         try {
             s3.headObject(request -> request.bucket(bucket).key(objectKey(key)));
             return true;
@@ -66,10 +78,27 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     @Override
     public void delete(String key) {
         String objectKey = objectKey(key);
+        reachable("delete blob " + key, () -> {
+            try {
+                s3.deleteObject(request -> request.bucket(bucket).key(objectKey));
+            } catch (NoSuchKeyException e) {
+                // S3 answers 204 for a missing object; some compatible servers answer 404: absent either way
+            }
+            return null;
+        });
+    }
+
+    /** The store's outages (no connection, a 5xx) as {@link BlobStoreUnavailableException}; its answers otherwise as they are. */
+    private static <T> T reachable(String what, java.util.function.Supplier<T> call) {
         try {
-            s3.deleteObject(request -> request.bucket(bucket).key(objectKey));
-        } catch (NoSuchKeyException e) {
-            // S3 answers 204 for a missing object; some compatible servers answer 404: absent either way
+            return call.get();
+        } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+            throw new BlobStoreUnavailableException("cannot " + what + ": the object store is unreachable", e);
+        } catch (software.amazon.awssdk.awscore.exception.AwsServiceException e) {
+            if (e.statusCode() >= 500) {
+                throw new BlobStoreUnavailableException("cannot " + what + ": the object store answered " + e.statusCode(), e);
+            }
+            throw e;
         }
     }
 

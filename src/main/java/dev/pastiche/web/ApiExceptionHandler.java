@@ -48,6 +48,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
     /** A job at 512² takes minutes; half a minute is a polite first retry. */
     private static final int QUEUE_FULL_RETRY_SECONDS = 30;
+    private static final int STORAGE_RETRY_SECONDS = 5;
 
     @ExceptionHandler(ApiProblemException.class)
     ResponseEntity<Object> apiProblem(ApiProblemException e, WebRequest request) {
@@ -105,6 +106,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         ResponseEntity<Object> response = problem(ProblemType.QUEUE_FULL, e.getMessage(), List.of(), request);
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
                 .header(HttpHeaders.RETRY_AFTER, String.valueOf(QUEUE_FULL_RETRY_SECONDS)).body(response.getBody());
+    }
+
+    /**
+     * The database or the blob store unreachable: nothing was half-written (an upload's blobs are
+     * content-addressed and a job row is written last), and the client may retry once it is back.
+     */
+    @ExceptionHandler({org.springframework.dao.DataAccessResourceFailureException.class,
+            org.springframework.transaction.CannotCreateTransactionException.class,
+            dev.pastiche.storage.BlobStoreUnavailableException.class})
+    ResponseEntity<Object> storageUnavailable(RuntimeException e, WebRequest request) {
+        log.warn("Storage unavailable on {}: {}", path(request), e.getMessage());
+        ResponseEntity<Object> response = problem(ProblemType.STORAGE_UNAVAILABLE, "the service's storage (its database or blob store) "
+                + "cannot be reached just now, so the request was not carried out; retry in a few seconds", List.of(), request);
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(STORAGE_RETRY_SECONDS)).body(response.getBody());
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)

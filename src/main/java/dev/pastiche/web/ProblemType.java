@@ -20,6 +20,7 @@ public enum ProblemType {
     RATE_LIMITED("rate-limited", "Too many requests", HttpStatus.TOO_MANY_REQUESTS),
     QUEUE_FULL("queue-full", "Queue full", HttpStatus.SERVICE_UNAVAILABLE),
     MODEL_UNAVAILABLE("model-unavailable", "Model unavailable", HttpStatus.SERVICE_UNAVAILABLE),
+    STORAGE_UNAVAILABLE("storage-unavailable", "Storage unavailable", HttpStatus.SERVICE_UNAVAILABLE),
     INTERNAL("internal", "Internal error", HttpStatus.INTERNAL_SERVER_ERROR);
 
     public static final String BASE = "https://pastiche.dev/problems/";
