@@ -89,11 +89,7 @@ public class ImageDecoder {
      * images together, checked before any of them is decoded.
      */
     public long declaredPixels(byte[] bytes, String what) {
-        if (bytes.length == 0) {
-            throw new ImageRejectedException(Reason.INVALID, what + " is empty; send a PNG or JPEG file");
-        }
-        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_TYPE,
-                what + " is not a PNG or JPEG image (judged by its content, not its name or declared type); send a PNG or JPEG file"));
+        ImageFormat format = format(bytes, what);
         ImageReader reader = ImageIO.getImageReadersByFormatName(format.formatName()).next();
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
@@ -107,12 +103,16 @@ public class ImageDecoder {
 
     /** The bytes as decoded, after the checks every upload gets: not empty, a PNG or JPEG by content, within max-pixels. */
     private BufferedImage read(byte[] bytes, String what) {
+        return read(bytes, format(bytes, what), what);
+    }
+
+    /** The format, judged by the bytes: not empty, and PNG or JPEG. */
+    private static ImageFormat format(byte[] bytes, String what) {
         if (bytes.length == 0) {
             throw new ImageRejectedException(Reason.INVALID, what + " is empty; send a PNG or JPEG file");
         }
-        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_TYPE,
+        return ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_TYPE,
                 what + " is not a PNG or JPEG image (judged by its content, not its name or declared type); send a PNG or JPEG file"));
-        return read(bytes, format, what);
     }
 
     private BufferedImage read(byte[] bytes, ImageFormat format, String what) {

@@ -162,11 +162,12 @@ class JobRepository {
         return column == null ? List.of() : Arrays.asList(column.split(","));
     }
 
-    private static OffsetDateTime time(Instant instant) {
+    /** A timestamp as both databases take it: UTC, with its offset. */
+    static OffsetDateTime time(Instant instant) {
         return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
 
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
+    static Instant instant(ResultSet rs, String column) throws SQLException {
         Timestamp ts = rs.getTimestamp(column);
         return ts == null ? null : ts.toInstant();
     }

@@ -2,10 +2,7 @@ package dev.pastiche.job;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.dao.DuplicateKeyException;
@@ -34,7 +31,7 @@ class WebhookDeliveries {
                     INSERT INTO webhook_delivery (id, job_id, event, url, body, next_attempt_at, created_at)
                     VALUES (:id, :job, :event, :url, :body, :now, :now)""")
                     .param("id", id).param("job", jobId).param("event", event).param("url", url).param("body", body)
-                    .param("now", time(now)).update();
+                    .param("now", JobRepository.time(now)).update();
         } catch (DuplicateKeyException e) {
             // owed already
         }
@@ -43,7 +40,7 @@ class WebhookDeliveries {
     /** Deliveries due by {@code now}, oldest first. */
     List<Delivery> due(Instant now, int limit) {
         return jdbc.sql("SELECT * FROM webhook_delivery WHERE next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit")
-                .param("now", time(now)).param("limit", limit).query(WebhookDeliveries::row).list();
+                .param("now", JobRepository.time(now)).param("limit", limit).query(WebhookDeliveries::row).list();
     }
 
     /**
@@ -53,7 +50,7 @@ class WebhookDeliveries {
      */
     boolean claim(Delivery delivery, Instant until) {
         return jdbc.sql("UPDATE webhook_delivery SET next_attempt_at = :until WHERE id = :id AND next_attempt_at = :seen")
-                .param("until", time(until)).param("id", delivery.id()).param("seen", time(delivery.nextAttemptAt())).update() == 1;
+                .param("until", JobRepository.time(until)).param("id", delivery.id()).param("seen", JobRepository.time(delivery.nextAttemptAt())).update() == 1;
     }
 
     /**
@@ -64,8 +61,8 @@ class WebhookDeliveries {
         jdbc.sql("""
                 UPDATE webhook_delivery SET attempts = :attempts, last_status = :status, delivered_at = :delivered,
                 next_attempt_at = :next WHERE id = :id AND next_attempt_at = :claimed""")
-                .param("attempts", attempts).param("status", status).param("delivered", time(deliveredAt)).param("next", time(next))
-                .param("id", id).param("claimed", time(claimed)).update();
+                .param("attempts", attempts).param("status", status).param("delivered", JobRepository.time(deliveredAt)).param("next", JobRepository.time(next))
+                .param("id", id).param("claimed", JobRepository.time(claimed)).update();
     }
 
     List<Delivery> ofJob(UUID jobId) {
@@ -77,18 +74,9 @@ class WebhookDeliveries {
         jdbc.sql("DELETE FROM webhook_delivery WHERE job_id = :job").param("job", jobId).update();
     }
 
-    private static OffsetDateTime time(Instant instant) {
-        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        Timestamp ts = rs.getTimestamp(column);
-        return ts == null ? null : ts.toInstant();
-    }
-
     private static Delivery row(ResultSet rs, int n) throws SQLException {
         return new Delivery(rs.getString("id"), rs.getObject("job_id", UUID.class), rs.getString("event"), rs.getString("url"),
-                rs.getString("body"), rs.getInt("attempts"), rs.getString("last_status"), instant(rs, "next_attempt_at"),
-                instant(rs, "delivered_at"));
+                rs.getString("body"), rs.getInt("attempts"), rs.getString("last_status"), JobRepository.instant(rs, "next_attempt_at"),
+                JobRepository.instant(rs, "delivered_at"));
     }
 }

@@ -566,27 +566,23 @@ class BenchmarkSuite {
 
     /** LPIPS's VGG16 convolutions to relu5_3 for one image. */
     static double lpipsGflop(int size) {
-        double flop = 0;
-        int in = 3;
-        for (VggArchitecture.Layer layer : VggArchitecture.of(VggVariant.VGG16, size, size).layers()) {
-            if (layer.kind() == LayerKind.CONV) {
-                int out = layer.outputShape().get(0);
-                flop += 2.0 * 9 * in * out * layer.outputShape().get(1) * layer.outputShape().get(2);
-                in = out;
-            }
-        }
-        return flop / 1e9;
+        return convGflop(VggVariant.VGG16, size, "block5_conv3");
     }
 
     static double forwardGflop(int size) {
+        return convGflop(VggVariant.VGG19, size, "block5_conv1");
+    }
+
+    /** The 3×3 convolutions of a variant up to and including {@code last}, for one square image. */
+    private static double convGflop(VggVariant variant, int size, String last) {
         double flop = 0;
         int in = 3;
-        for (VggArchitecture.Layer layer : VggArchitecture.of(VggVariant.VGG19, size, size).layers()) {
+        for (VggArchitecture.Layer layer : VggArchitecture.of(variant, size, size).layers()) {
             if (layer.kind() == LayerKind.CONV) {
                 int out = layer.outputShape().get(0);
                 flop += 2.0 * 9 * in * out * layer.outputShape().get(1) * layer.outputShape().get(2);
                 in = out;
-                if (layer.name().equals("block5_conv1")) {
+                if (layer.name().equals(last)) {
                     break;
                 }
             }
