@@ -10,7 +10,9 @@ import dev.pastiche.vgg.weights.WeightsInfo;
 import dev.pastiche.vgg.weights.WeightsLoader;
 import dev.pastiche.vgg.weights.WeightsProperties;
 import dev.pastiche.vgg.weights.WeightsSource;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -44,7 +47,8 @@ public class Lpips implements AutoCloseable {
     static final float[] SCALE = {0.458f, 0.448f, 0.450f};
     static final String UNAVAILABLE = "the lpips metric needs its files: set pastiche.lpips.backbone-path (VGG16's weights, "
             + "torchvision key names) and pastiche.lpips.weights-path (LPIPS v0.1's linear layers, lpips key names), "
-            + "safetensors or npz; the README shows how to write both from torchvision and the lpips package";
+            + "safetensors, npz or torch.save's .pth (torchvision's vgg16-397923af.pth and the lpips package's weights/v0.1/vgg.pth "
+            + "as they are), or let pastiche.lpips.source=auto download both where the network allows; the README shows how";
 
     /** What loading produced: the network and its linear weights, or why there are none. */
     private record Loaded(FeatureExtractor extractor, NDArray[] weights, WeightsInfo linear, String unavailable) {
@@ -52,14 +56,28 @@ public class Lpips implements AutoCloseable {
 
     private final CompletableFuture<Loaded> loading = new CompletableFuture<>();
 
+    @Autowired
+    public Lpips(LpipsProperties properties, WeightsProperties weights) {
+        this(properties, weights.cacheDir(), weights.connectTimeout());
+    }
+
+    /** LPIPS from the two files only. */
     public Lpips(LpipsProperties properties) {
-        if (properties.backbonePath() == null || properties.weightsPath() == null) {
+        this(properties, null, Duration.ofSeconds(10));
+    }
+
+    private Lpips(LpipsProperties properties, Path cacheDir, Duration connectTimeout) {
+        if (properties.filesOnlyAndMissing() || cacheDir == null && (properties.backbonePath() == null || properties.weightsPath() == null)) {
             loading.complete(new Loaded(null, null, null, UNAVAILABLE));
             return;
         }
         Thread loader = new Thread(() -> {
             try {
-                loading.complete(load(properties));
+                Path backbone = resolve(properties.backbonePath(), properties.backboneUrl(), cacheDir, connectTimeout,
+                        properties.backboneSha256(), null, "pastiche.lpips.backbone-path");
+                Path linear = resolve(properties.weightsPath(), properties.weightsUrl(), cacheDir, connectTimeout,
+                        properties.weightsSha256(), properties.weightsMd5(), "pastiche.lpips.weights-path");
+                loading.complete(load(backbone, linear));
             } catch (RuntimeException | Error e) {
                 // an Error too: a future never completed would hold every lpips request forever
                 log.error("LPIPS unavailable: {}", e.getMessage());
@@ -71,7 +89,24 @@ public class Lpips implements AutoCloseable {
         loader.start();
     }
 
-    private static Loaded load(LpipsProperties properties) {
+    /** The configured file, else the cached or fresh download of {@code url} (source {@code auto}). */
+    private static Path resolve(Path configured, URI url, Path cacheDir, Duration connectTimeout, String sha256, String md5,
+            String property) {
+        if (configured != null) {
+            return configured;
+        }
+        try {
+            return WeightsLoader.fetch(url, cacheDir, connectTimeout, sha256, md5);
+        } catch (IOException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new IllegalStateException(property + " is not set and its download from " + url + " failed: " + why, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while downloading " + url, e);
+        }
+    }
+
+    private static Loaded load(Path backbonePath, Path weightsPath) {
         var device = Engine.getEngine("PyTorch").defaultDevice();
         float[] mean = new float[3];
         float[] std = new float[3];
@@ -80,7 +115,7 @@ public class Lpips implements AutoCloseable {
             mean[c] = (1 + SHIFT[c]) / 2;
             std[c] = SCALE[c] / 2;
         }
-        FeatureExtractor extractor = FeatureExtractor.load(VggVariant.VGG16, new WeightsLoader(file(properties.backbonePath())), device,
+        FeatureExtractor extractor = FeatureExtractor.load(VggVariant.VGG16, new WeightsLoader(file(backbonePath)), device,
                 mean, std);
         Map<String, Shape> required = new LinkedHashMap<>();
         for (int l = 0; l < CHANNELS.length; l++) {
@@ -89,7 +124,7 @@ public class Lpips implements AutoCloseable {
         NDArray[] weights = new NDArray[CHANNELS.length];
         LoadedWeights linear;
         try {
-            linear = new WeightsLoader(file(properties.weightsPath())).load(required, extractor.newScope());
+            linear = new WeightsLoader(file(weightsPath)).load(required, extractor.newScope());
             for (int l = 0; l < CHANNELS.length; l++) {
                 NDArray w = linear.tensors().get(key(l));
                 if (w.lt(0).any().getBoolean()) {
@@ -102,7 +137,7 @@ public class Lpips implements AutoCloseable {
             extractor.close();
             throw e;
         }
-        log.info("LPIPS v0.1 ready (VGG16 from {}, linear layers from {})", properties.backbonePath(), properties.weightsPath());
+        log.info("LPIPS v0.1 ready (VGG16 from {}, linear layers from {})", backbonePath, weightsPath);
         return new Loaded(extractor, weights, linear.weightsInfo(), null);
     }
 
@@ -110,7 +145,7 @@ public class Lpips implements AutoCloseable {
         return "lin" + layer + ".model.1.weight";
     }
 
-    private static WeightsProperties file(java.nio.file.Path path) {
+    private static WeightsProperties file(Path path) {
         return new WeightsProperties(WeightsSource.FILE, true, path, URI.create("file:///"), null, path.getParent(), 0, Duration.ofSeconds(1));
     }
 

@@ -46,7 +46,7 @@ public class PerceptualScorer implements AutoCloseable {
 
     /** Without LPIPS's files: for code that builds a scorer outside Spring. */
     public PerceptualScorer(PerceptionModel model, ModelProperties properties, MeterRegistry meters) {
-        this(model, new Lpips(new LpipsProperties(null, null)), properties, meters);
+        this(model, new Lpips(LpipsProperties.files(null, null)), properties, meters);
     }
 
     @org.springframework.beans.factory.annotation.Autowired

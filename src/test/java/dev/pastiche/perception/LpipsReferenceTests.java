@@ -9,13 +9,18 @@ import dev.pastiche.image.RgbImage;
 import dev.pastiche.vgg.VggFeatures;
 import dev.pastiche.vgg.VggVariant;
 import dev.pastiche.vgg.weights.ReferenceWeights;
+import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -58,7 +63,7 @@ class LpipsReferenceTests {
                 java.util.List.of("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"), 1);
         model = new PerceptionModel(properties, ReferenceWeights.properties(dev.pastiche.vgg.weights.WeightsSource.RANDOM, null, false,
                 dir, null), new SimpleMeterRegistry());
-        lpips = new Lpips(new LpipsProperties(backbone, linear));
+        lpips = new Lpips(LpipsProperties.files(backbone, linear));
         scorer = new PerceptualScorer(model, lpips, properties, new SimpleMeterRegistry());
     }
 
@@ -128,6 +133,51 @@ class LpipsReferenceTests {
         double pairwise = scorer.distance(a, b, EnumSet.of(Metric.LPIPS)).lpips();
         assertThat(matrix.get(Metric.LPIPS)[0][1]).isCloseTo(pairwise, within(1e-6 * pairwise));
         assertThat(matrix.get(Metric.LPIPS)[1][1]).isZero();
+    }
+
+    @Test
+    void autoDownloadsBothFilesChecksThemAndReadsTheLpipsPackagesOwnPth() throws Exception {
+        // the linear layers as the lpips package ships them (a legacy torch.save file), the backbone as timm does
+        byte[] pth;
+        try (InputStream in = LpipsReferenceTests.class.getResourceAsStream("/torch/lpips-lin-legacy.pth")) {
+            pth = in.readAllBytes();
+        }
+        byte[] backbone = Files.readAllBytes(dir.resolve("vgg16-seeded.safetensors"));
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/vgg16.safetensors", exchange -> send(exchange, backbone));
+        server.createContext("/vgg.pth", exchange -> send(exchange, pth));
+        server.start();
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(pth));
+        Path cache = dir.resolve("auto-cache");
+        LpipsProperties auto = new LpipsProperties(null, null, LpipsProperties.Source.AUTO, URI.create(base + "/vgg16.safetensors"), null,
+                URI.create(base + "/vgg.pth"), md5, null);
+        LpipsProperties tampered = new LpipsProperties(null, null, LpipsProperties.Source.AUTO, URI.create(base + "/vgg16.safetensors"),
+                null, URI.create(base + "/vgg.pth?other"), "0".repeat(32), null);
+        var weights = ReferenceWeights.properties(dev.pastiche.vgg.weights.WeightsSource.RANDOM, null, false, cache, null);
+        try (Lpips downloaded = new Lpips(auto, weights); Lpips refused = new Lpips(tampered, weights);
+                PerceptualScorer scoring = new PerceptualScorer(model, downloaded, new ModelProperties(VggVariant.VGG19, "block4_conv2",
+                        java.util.List.of("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"), 1),
+                        new SimpleMeterRegistry())) {
+            assertThat(downloaded.available()).as(downloaded.unavailableReason()).isTrue();
+            RgbImage a = image("lpips-a.png");
+            RgbImage b = image("lpips-b.png");
+            assertThat(scoring.distance(a, b, EnumSet.of(Metric.LPIPS)).lpips())
+                    .isEqualTo(scorer.distance(a, b, EnumSet.of(Metric.LPIPS)).lpips());
+
+            assertThat(refused.available()).isFalse();
+            assertThat(refused.unavailableReason()).contains("pastiche.lpips.weights-path is not set").contains("MD5 " + md5)
+                    .contains("pastiche.lpips.backbone-path");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static void send(com.sun.net.httpserver.HttpExchange exchange, byte[] body) throws IOException {
+        exchange.sendResponseHeaders(200, body.length);
+        try (var out = exchange.getResponseBody()) {
+            out.write(body);
+        }
     }
 
     private static RgbImage image(String name) {

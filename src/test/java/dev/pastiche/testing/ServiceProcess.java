@@ -65,6 +65,7 @@ public final class ServiceProcess implements AutoCloseable {
                 "dev.pastiche.PasticheApplication",
                 "--server.port=" + port,
                 "--pastiche.weights.source=random",
+                "--pastiche.lpips.source=file",
                 "--jobrunr.background-job-server.name=" + name,
                 "--jobrunr.background-job-server.poll-interval-in-seconds=5",
                 "--jobrunr.background-job-server.server-timeout-poll-interval-multiplicand=4"));

@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -42,6 +44,19 @@ public final class WeightsLoader {
             case RANDOM -> random(required, manager, "pastiche.weights.source=random");
             case AUTO -> auto(required, manager);
         };
+    }
+
+    /**
+     * The cached download of {@code url} in {@code cacheDir}, downloaded first when it is not there, and
+     * then only kept when it matches the digests given (either may be null) and the one the server announces.
+     */
+    public static Path fetch(URI url, Path cacheDir, Duration connectTimeout, String sha256, String md5)
+            throws IOException, InterruptedException {
+        Path cached = WeightsDownloader.cachedPath(cacheDir, url);
+        if (!Files.isRegularFile(cached)) {
+            new WeightsDownloader(connectTimeout).download(url, cached, sha256, md5);
+        }
+        return cached;
     }
 
     private LoadedWeights auto(Map<String, Shape> required, NDManager manager) {
@@ -87,7 +102,7 @@ public final class WeightsLoader {
     private Path configuredPath() {
         if (properties.path() == null) {
             throw new WeightsException("pastiche.weights.source=file needs pastiche.weights.path: "
-                    + "a safetensors or npz file with torchvision key names");
+                    + "a safetensors, npz or .pth file with torchvision key names");
         }
         return properties.path();
     }
@@ -147,15 +162,19 @@ public final class WeightsLoader {
         } catch (IOException e) {
             throw new WeightsException("cannot read " + path + ": " + e.getMessage(), e);
         }
-        // npz is a zip archive ("PK"); safetensors starts with its header length
-        return magic[0] == 'P' && magic[1] == 'K' ? new NpzFile(path, manager) : new SafetensorsFile(path);
+        // npz and torch.save's archives are zips ("PK"), a legacy torch.save file starts with its pickled
+        // magic number, and safetensors with its header length
+        if (magic[0] == 'P' && magic[1] == 'K') {
+            return TorchPickleFile.isTorchZip(path) ? new TorchPickleFile(path) : new NpzFile(path, manager);
+        }
+        return TorchPickleFile.isLegacy(path) ? new TorchPickleFile(path) : new SafetensorsFile(path);
     }
 
     private LoadedWeights random(Map<String, Shape> required, NDManager manager, String why) {
         if (properties.requirePretrained()) {
             throw new WeightsUnavailableException("No pretrained VGG weights are loaded (" + why + ") and "
                     + "pastiche.weights.require-pretrained=true. Provide them: set pastiche.weights.path "
-                    + "(PASTICHE_WEIGHTS_PATH) to a safetensors or npz file with torchvision key names, or let the "
+                    + "(PASTICHE_WEIGHTS_PATH) to a safetensors, npz or .pth file with torchvision key names, or let the "
                     + "service download " + properties.url() + " into pastiche.weights.cache-dir (" + properties.cacheDir() + ")"
                     + " (or place that file there yourself), then restart.");
         }

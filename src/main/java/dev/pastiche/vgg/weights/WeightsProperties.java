@@ -13,7 +13,7 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param source auto: the file, else the cached or fresh download, else random (loudly)
  * @param requirePretrained refuse to serve untrained numbers: readiness DOWN instead of random
- * @param path a safetensors or npz file with torchvision key names
+ * @param path a safetensors, npz or .pth file with torchvision key names
  * @param url where to download pretrained weights from (safetensors with torchvision {@code features.*} keys)
  * @param sha256 expected SHA-256 of the file or download; checked when set
  * @param cacheDir where downloads are kept

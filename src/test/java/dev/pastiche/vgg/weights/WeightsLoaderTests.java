@@ -227,6 +227,67 @@ class WeightsLoaderTests {
         }
     }
 
+    @Test
+    void theDigestHuggingFaceAnnouncesOnItsRedirectIsChecked() throws Exception {
+        Path served = ReferenceWeights.writeFormula(dir.resolve("served.safetensors"), REQUIRED);
+        for (boolean honest : new boolean[] {true, false}) {
+            String announced = honest ? Sha256.of(served) : "cd".repeat(32);
+            HttpServer server = serveLikeHuggingFace(served, announced);
+            Path cache = dir.resolve("cache-" + honest);
+            try {
+                URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/resolve/main/model.safetensors");
+                if (honest) {
+                    Path fetched = WeightsLoader.fetch(url, cache, Duration.ofSeconds(2), null, null);
+                    assertThat(Sha256.of(fetched)).isEqualTo(announced);
+                } else {
+                    assertThatThrownBy(() -> WeightsLoader.fetch(url, cache, Duration.ofSeconds(2), null, null))
+                            .isInstanceOf(IOException.class).hasMessageContaining("server announced " + announced);
+                    try (var files = Files.list(cache)) {
+                        assertThat(files).as("nothing half-checked is kept").isEmpty();
+                    }
+                }
+            } finally {
+                server.stop(0);
+            }
+        }
+    }
+
+    @Test
+    void aPublishedMd5IsCheckedWhereOnlyAnMd5IsPublished() throws Exception {
+        Path served = ReferenceWeights.writeFormula(dir.resolve("served.safetensors"), REQUIRED);
+        String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(Files.readAllBytes(served)));
+        HttpServer server = serve(served, new AtomicInteger());
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            assertThatThrownBy(() -> WeightsLoader.fetch(URI.create(base + "/a/vgg.pth"), dir.resolve("a"), Duration.ofSeconds(2), null,
+                    "0".repeat(32))).isInstanceOf(WeightsException.class).hasMessageContaining("MD5 " + md5);
+            assertThat(WeightsLoader.fetch(URI.create(base + "/b/vgg.pth"), dir.resolve("b"), Duration.ofSeconds(2), null, md5))
+                    .isRegularFile();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** Hugging Face's resolve answer: a redirect carrying the file's SHA-256, then the file from elsewhere. */
+    private static HttpServer serveLikeHuggingFace(Path file, String announcedSha256) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/resolve/", exchange -> {
+            exchange.getResponseHeaders().add("Location", "/cdn/model.safetensors");
+            exchange.getResponseHeaders().add("X-Linked-Etag", "\"" + announcedSha256 + "\"");
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+        });
+        server.createContext("/cdn/", exchange -> {
+            byte[] body = Files.readAllBytes(file);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        return server;
+    }
+
     private static HttpServer serve(Path file, AtomicInteger requests) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
