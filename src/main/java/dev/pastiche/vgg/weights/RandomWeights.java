@@ -2,7 +2,11 @@ package dev.pastiche.vgg.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
 /**
@@ -26,10 +30,12 @@ final class RandomWeights {
         long fanIn = shape.size() / shape.get(0);
         double std = Math.sqrt(2.0 / fanIn);
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + key.hashCode());
-        float[] values = new float[Math.toIntExact(shape.size())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (random.nextGaussian() * std);
+        // straight into native memory: the classifier's first layer (103 M values) would not fit a small heap
+        ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(4 * shape.size())).order(ByteOrder.nativeOrder());
+        FloatBuffer values = data.asFloatBuffer();
+        while (values.hasRemaining()) {
+            values.put((float) (random.nextGaussian() * std));
         }
-        return manager.create(values, shape);
+        return manager.create(data, shape, DataType.FLOAT32);
     }
 }
