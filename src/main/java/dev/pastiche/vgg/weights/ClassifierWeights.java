@@ -60,7 +60,7 @@ public record ClassifierWeights(Map<String, NDArray> tensors, String layout) {
 
     /**
      * Loads the classifier from where {@code features} came from: the same file, or, for random
-     * convolutions, random layers from the same seed (He-normal, as {@link RandomWeights} makes them).
+     * convolutions, random layers from the same seed (He-uniform, see {@link RandomWeights#uniformTensor}).
      *
      * @throws WeightsException when the source has no usable classifier, saying why
      */
@@ -69,7 +69,7 @@ public record ClassifierWeights(Map<String, NDArray> tensors, String layout) {
         if (file == null) {
             long seed = features.get().seed();
             Map<String, NDArray> tensors = new LinkedHashMap<>();
-            SHAPES.forEach((key, shape) -> tensors.put(key, RandomWeights.tensor(key, shape, seed, manager)));
+            SHAPES.forEach((key, shape) -> tensors.put(key, RandomWeights.uniformTensor(key, shape, seed, manager)));
             return new ClassifierWeights(tensors, "random");
         }
         try (TensorFile tensors = WeightsLoader.open(file, manager)) {
