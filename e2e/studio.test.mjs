@@ -840,13 +840,13 @@ async function main() {
     assert.equal(answer.model.classifier.keys, 'random');
     assert.ok(await visible('#classify-random'), 'the random classifier is said to be random');
     assert.match(await text('#classify-model'), /random keys; short side resized to 256/);
+    await shot('classify');
+    await accessible('the classify page');
     await page.fill('#classify-top', '0');
     await page.click('#classify-submit');
     await until('the 400 problem for top 0', async () => /top/.test(await text('#classify-problem')));
     assert.match(await text('#classify-problem'), /Invalid request \(400\).*top.*must be between 1 and 1000/s);
     await page.fill('#classify-top', '5');
-    await shot('classify');
-    await accessible('the classify page');
   });
 
   await step('accessible: every control is labelled (axe-core checked each page above), and the sections work by keyboard with a visible focus', async () => {

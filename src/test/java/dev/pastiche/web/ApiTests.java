@@ -90,6 +90,17 @@ class ApiTests {
         }
 
         @Test
+        void reportsTheClassifierWithoutLoadingIt() {
+            JsonNode classifier = json(api.get("/v1/models")).path("classifier");
+
+            // random weights make their random classifier on the first classification only
+            assertThat(classifier.path("state").asString()).isIn("not-loaded", "loaded");
+            if (classifier.path("state").asString().equals("loaded")) {
+                assertThat(classifier.path("keys").asString()).isEqualTo("random");
+            }
+        }
+
+        @Test
         void describesTheExtractorAndItsUntrainedWeights() {
             JsonNode extractor = json(api.get("/v1/models")).path("extractor");
 
