@@ -214,6 +214,12 @@ public class ImageNetClassifier implements AutoCloseable {
             manager.close();
             log.warn("No ImageNet classifier: {}", e.getMessage());
             return new Head(null, null, null, "No ImageNet classifier is loaded: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            // the weights are read into direct buffers, bounded by -XX:MaxDirectMemorySize (by default the heap's maximum)
+            manager.close();
+            log.error("The ImageNet classifier does not fit in memory: {}", e.getMessage());
+            return new Head(null, null, null, "The ImageNet classifier (about 500 MB) does not fit in this process's memory ("
+                    + e.getMessage() + "): raise -XX:MaxDirectMemorySize or the heap's maximum, which bounds it by default");
         } catch (RuntimeException | Error e) {
             manager.close();
             throw e;

@@ -123,6 +123,7 @@ class ClassifierReferenceTests {
         try (PerceptionModel model = new PerceptionModel(properties, ReferenceWeights.file(file), new SimpleMeterRegistry());
                 PerceptualScorer scorer = new PerceptualScorer(model, properties, new SimpleMeterRegistry());
                 ImageNetClassifier classifier = new ImageNetClassifier(model, scorer, new SimpleMeterRegistry())) {
+            int liveBefore = model.extractor().liveArrays();
             for (JsonNode c : expected.get("cases")) {
                 String name = c.get("image").asString();
                 RgbImage crop = EvalTransform.apply(image(name));
@@ -166,6 +167,7 @@ class ClassifierReferenceTests {
                             .isCloseTo(sample.get(1).asDouble(), within(1e-4 * Math.sqrt(squares / fc7.length) + 1e-6));
                 }
             }
+            assertThat(model.extractor().liveArrays()).as("arrays left behind by classifications").isEqualTo(liveBefore);
         }
     }
 
