@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The 1000 ImageNet classes in output order, from {@code imagenet/classes.tsv} (its header cites the sources). */
-public final class ImageNetClasses {
+final class ImageNetClasses {
 
-    public record ImageNetClass(int index, String wnid, String label) {
+    record ImageNetClass(int index, String wnid, String label) {
     }
 
     private static final List<ImageNetClass> CLASSES = read();
@@ -20,11 +20,11 @@ public final class ImageNetClasses {
     private ImageNetClasses() {
     }
 
-    public static List<ImageNetClass> all() {
+    static List<ImageNetClass> all() {
         return CLASSES;
     }
 
-    public static ImageNetClass of(int index) {
+    static ImageNetClass of(int index) {
         return CLASSES.get(index);
     }
 
