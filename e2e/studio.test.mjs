@@ -768,6 +768,29 @@ async function main() {
     await accessible('the architecture page');
   });
 
+  await step('architecture facts: each block\'s share of parameters and FLOPs, FLOPs per layer, and the 3×3-stacking comparison', async () => {
+    await page.selectOption('#arch-variant', 'vgg19');
+    await until('VGG19\'s table', async () => /VGG19/.test(await text('#arch-title')) && (await visible('#arch-result')));
+    const blocks = await page.locator('#arch-blocks tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.block));
+    assert.deepEqual(blocks, ['block1', 'block2', 'block3', 'block4', 'block5', 'classifier']);
+    assert.equal(await text('#arch-blocks tr[data-block=classifier] td[data-share=parameters]'), '86.1 %');
+    assert.match(await text('#arch-flops-fact'), /39\.\d\d GFLOPs/);
+    // 6 blocks × (parameters, FLOPs) bars plus the two legend swatches
+    assert.equal(await page.locator('#arch-block-chart rect.bar').count(), 14);
+    const conv = await page.locator('#arch-table tbody tr', { hasText: 'block1_conv2' }).allTextContents();
+    assert.match(conv[0], /3699\.4/, '2·9·64·64·224² FLOPs, in millions');
+    assert.equal(await page.locator('#arch-stacking tbody tr').count(), 4);
+    assert.equal(await text('#arch-stacking tr[data-convs="3"] td[data-ratio]'), '55.1 %');
+    assert.match(await text('#arch-stacking tr[data-convs="3"]'), /7×7.*7,077,888.*12,845,056/s);
+    await page.fill('#arch-stack-channels', '64');
+    await page.click('#arch-submit');
+    await until('the comparison for 64 channels', async () => /110,592/.test(await text('#arch-stacking tr[data-convs="3"]')));
+    const api512 = await (await api('/v1/models/vgg19?stackChannels=512')).json();
+    assert.equal(api512.stacking.comparisons[2].stackedParameters, 27 * 512 * 512);
+    await shot('architecture-facts');
+    await accessible('the architecture facts');
+  });
+
   await step('feature maps: one layer, then the first convolution of every block', async () => {
     await page.click('a[data-tab=features]');
     // dropped on its zone, as if chosen
@@ -792,8 +815,42 @@ async function main() {
     await accessible('the feature maps');
   });
 
+  await step('classify: the top 5 classes as bars, the probabilities the service computed, and the random classifier said so', async () => {
+    await page.click('a[data-tab=classify]');
+    await page.setInputFiles('#classify-image', contentPng);
+    await until('the thumbnail', async () => (await naturalWidth('#classify-thumb')) === 64);
+    const answered = page.waitForResponse((r) => r.url().endsWith('/v1/classifications'));
+    await page.click('#classify-submit');
+    const answer = await (await answered).json();
+    await until('five predictions', async () => (await page.locator('#classify-predictions li').count()) === 5, 90_000);
+    assert.equal(answer.predictions.length, 5);
+    const shown = await page.locator('#classify-predictions li').evaluateAll((items) => items.map((li) => ({
+      index: Number(li.dataset.index),
+      probability: Number(li.querySelector('[data-probability]').dataset.probability),
+      width: parseFloat(li.querySelector('.prediction-fill').style.width),
+    })));
+    assert.deepEqual(shown.map((p) => p.index), answer.predictions.map((p) => p.index));
+    assert.deepEqual(shown.map((p) => p.probability), answer.predictions.map((p) => p.probability));
+    for (let i = 1; i < 5; i++) {
+      assert.ok(shown[i].probability <= shown[i - 1].probability, 'most probable first');
+      assert.ok(shown[i].width <= shown[i - 1].width, 'bars follow the probabilities');
+    }
+    assert.equal(shown[0].width, 100);
+    assert.match(await text('#classify-predictions li:first-child'), new RegExp(answer.predictions[0].label));
+    assert.equal(answer.model.classifier.keys, 'random');
+    assert.ok(await visible('#classify-random'), 'the random classifier is said to be random');
+    assert.match(await text('#classify-model'), /random keys; short side resized to 256/);
+    await shot('classify');
+    await accessible('the classify page');
+    await page.fill('#classify-top', '0');
+    await page.click('#classify-submit');
+    await until('the 400 problem for top 0', async () => /top/.test(await text('#classify-problem')));
+    assert.match(await text('#classify-problem'), /Invalid request \(400\).*top.*must be between 1 and 1000/s);
+    await page.fill('#classify-top', '5');
+  });
+
   await step('accessible: every control is labelled (axe-core checked each page above), and the sections work by keyboard with a visible focus', async () => {
-    for (const tab of ['transfer', 'compare', 'set', 'architecture', 'features']) {
+    for (const tab of ['transfer', 'compare', 'set', 'architecture', 'features', 'classify']) {
       await page.click(`a[data-tab=${tab}]`);
       const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
         .filter((e) => e.offsetParent !== null)

@@ -9,8 +9,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The arrows of ARCHITECTURE.md: web → job → transfer → perception → vgg, with image and storage
- * leaves. Each layer below web reaches only the next one down (transfer never reaches past
+ * The arrows of ARCHITECTURE.md: web → job → transfer → perception → vgg, web → classify →
+ * perception, with image and storage leaves (classify also reads the classifier's layers from vgg). Each layer below web reaches only the next one down (transfer never reaches past
  * perception into vgg, job never past transfer); web, the entry point, also serves perception's
  * scores and vgg's architecture table directly.
  */
@@ -23,6 +23,7 @@ class ArchitectureTests {
             .layer("job").definedBy("dev.pastiche.job..")
             .layer("storage").definedBy("dev.pastiche.storage..")
             .layer("transfer").definedBy("dev.pastiche.transfer..")
+            .layer("classify").definedBy("dev.pastiche.classify..")
             .layer("perception").definedBy("dev.pastiche.perception..")
             .layer("vgg").definedBy("dev.pastiche.vgg..")
             .layer("image").definedBy("dev.pastiche.image..")
@@ -30,9 +31,10 @@ class ArchitectureTests {
             .whereLayer("job").mayOnlyBeAccessedByLayers("web")
             .whereLayer("storage").mayOnlyBeAccessedByLayers("job", "web")
             .whereLayer("transfer").mayOnlyBeAccessedByLayers("job", "web")
-            .whereLayer("perception").mayOnlyBeAccessedByLayers("transfer", "web")
-            .whereLayer("vgg").mayOnlyBeAccessedByLayers("perception", "web")
-            .whereLayer("image").mayOnlyBeAccessedByLayers("transfer", "perception", "job", "web");
+            .whereLayer("classify").mayOnlyBeAccessedByLayers("web")
+            .whereLayer("perception").mayOnlyBeAccessedByLayers("transfer", "classify", "web")
+            .whereLayer("vgg").mayOnlyBeAccessedByLayers("perception", "classify", "web")
+            .whereLayer("image").mayOnlyBeAccessedByLayers("transfer", "perception", "classify", "job", "web");
 
     /** NDArray never crosses out of the numeric packages: the API speaks records and Java types. */
     @ArchTest

@@ -85,6 +85,11 @@ public final class FeatureExtractor implements AutoCloseable {
         return weights.get();
     }
 
+    /** Where the weights came from, for loading more of the same network (its classifier) from there. */
+    public WeightsDigest weightsDigest() {
+        return weights;
+    }
+
     /** Starts computing the weights' SHA-256 in the background if it is still pending. */
     public void startDigest() {
         weights.start();

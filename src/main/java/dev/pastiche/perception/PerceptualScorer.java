@@ -373,6 +373,20 @@ public class PerceptualScorer implements AutoCloseable {
         return grid(maps.values(), maps.channels(), maps.height(), maps.width());
     }
 
+    /**
+     * Runs {@code work} on the scoring threads over the named taps of one forward pass of
+     * {@code images} (all one size), queued and batched with requests like it: for computations
+     * built on the extractor's taps, such as the classifier. The taps, and every array made from
+     * them, are freed once {@code work} returns; it must copy out what it keeps.
+     *
+     * @throws ScoringQueueFullException when {@code pastiche.model.max-queued} requests wait already
+     */
+    public <T> T withTaps(List<RgbImage> images, Set<String> taps, java.util.function.Function<Map<String, NDArray>, T> work) {
+        model.extractor();
+        checkLargeEnough(images.get(0), taps);
+        return batcher.submit(images, taps, work::apply);
+    }
+
     /** The first channels of one tap, copied out of the batch's scope. */
     private record Maps(float[] values, int channels, int height, int width) {
     }

@@ -36,11 +36,13 @@ async function show() {
   const variant = $('#arch-variant').value;
   const height = $('#arch-height').value;
   const width = $('#arch-width').value;
+  const stackChannels = $('#arch-stack-channels').value;
   const box = $('#arch-problem');
   const button = $('#arch-submit');
   setBusy(button, true, 'Loading…');
   try {
-    const table = await getJson(`/v1/models/${encodeURIComponent(variant)}?height=${encodeURIComponent(height)}&width=${encodeURIComponent(width)}`);
+    const table = await getJson(`/v1/models/${encodeURIComponent(variant)}?height=${encodeURIComponent(height)}`
+      + `&width=${encodeURIComponent(width)}&stackChannels=${encodeURIComponent(stackChannels)}`);
     clearProblem(box);
     render(table);
   } catch (error) {
@@ -79,6 +81,49 @@ function render(table) {
     h('td', {}, l.kernel === null ? '' : `${l.kernel} / ${l.stride} / ${l.padding}`),
     h('td', {}, l.outputShape.join(' × ')),
     h('td', {}, l.receptiveField === null ? '' : String(l.receptiveField)),
-    h('td', { class: 'num' }, formatInteger(l.parameters)))));
+    h('td', { class: 'num' }, formatInteger(l.parameters)),
+    h('td', { class: 'num' }, l.flops ? (l.flops / 1e6).toFixed(1) : ''))));
+  renderBlocks(table, name);
+  renderStacking(table.stacking);
   $('#arch-result').hidden = false;
+}
+
+/** Each block's share of the parameters and of the FLOPs for this input. */
+function renderBlocks(table, name) {
+  const classifier = table.blocks.find((b) => b.name === 'classifier');
+  const size = `${table.input.height}×${table.input.width}`;
+  $('#arch-flops-fact').textContent = `One ${size} image costs ${(table.flops / 1e9).toFixed(2)} GFLOPs (2 per multiply-add) in ${name}; `
+    + `the classifier holds ${formatPercent(classifier.parameterShare)} of the parameters but does ${formatPercent(classifier.flopShare)} `
+    + 'of the computing.';
+  const rows = [];
+  for (const b of table.blocks) {
+    rows.push({ label: `${b.name} params`, value: b.parameterShare, kind: 'fc' });
+    rows.push({ label: `${b.name} FLOPs`, value: b.flopShare, kind: 'conv' });
+  }
+  barChart($('#arch-block-chart'), rows, {
+    label: `Share of parameters and FLOPs by block of ${name} for a ${size} input`,
+    format: formatPercent,
+    legend: [['fc', 'parameters'], ['conv', 'FLOPs']],
+  });
+  $('#arch-blocks-caption').textContent = `Blocks of ${name} for a ${size} input`;
+  $('#arch-blocks tbody').replaceChildren(...table.blocks.map((b) => h('tr', { 'data-block': b.name },
+    h('th', { scope: 'row' }, b.name),
+    h('td', { class: 'num' }, formatInteger(b.parameters)),
+    h('td', { class: 'num', 'data-share': 'parameters' }, formatPercent(b.parameterShare)),
+    h('td', { class: 'num' }, (b.flops / 1e9).toFixed(2)),
+    h('td', { class: 'num', 'data-share': 'flops' }, formatPercent(b.flopShare)))));
+}
+
+/** n stacked 3×3 convolutions against one (2n+1)² convolution, for the chosen C. */
+function renderStacking(stacking) {
+  $('#arch-stacking-caption').textContent = `3×3 stacks of ${formatInteger(stacking.channels)} channels against one convolution of the same reach`;
+  $('#arch-stacking tbody').replaceChildren(...stacking.comparisons.map((c) => h('tr', { 'data-convs': c.convs },
+    h('th', { scope: 'row' }, `${c.convs} × 3×3`),
+    h('td', {}, `${c.receptiveField}×${c.receptiveField}`),
+    h('td', { class: 'num' }, formatInteger(c.stackedParameters)),
+    h('td', { class: 'num' }, String(c.stackedRelus)),
+    h('td', {}, `${c.singleKernel}×${c.singleKernel}`),
+    h('td', { class: 'num' }, formatInteger(c.singleParameters)),
+    h('td', { class: 'num' }, String(c.singleRelus)),
+    h('td', { class: 'num', 'data-ratio': c.parameterRatio }, formatPercent(c.parameterRatio)))));
 }

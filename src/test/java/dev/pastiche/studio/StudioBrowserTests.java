@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * distance map at the reference's size, fetched again for another metric and over the reference;
  * compares a set of four images and checks each metric's matrix (symmetric, zero diagonal, the
  * service's numbers) and that the closest pair listed is its smallest entry; reads VGG16's
- * parameter totals; shows feature maps; checks API problems, keyboard use, axe-core's WCAG 2.1 AA
+ * parameter totals and VGG19's block shares, FLOPs and 3×3-stacking table; shows feature maps;
+ * classifies an image and checks the bars against the service's answer (the random classifier said so); checks API problems, keyboard use, axe-core's WCAG 2.1 AA
  * rules and phone width;
  * and saves a screenshot of each page under {@code target/studio-screenshots/}.
  *

@@ -2,6 +2,7 @@ package dev.pastiche.vgg;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.pastiche.vgg.VggArchitecture.Layer;
 import java.util.List;
@@ -29,6 +30,45 @@ class VggArchitectureTests {
         assertThat(table.layers().stream().filter(l -> l.kind() == LayerKind.LINEAR)).hasSize(3);
         // the same at any input size: the adaptive pool fixes the classifier's input
         assertThat(VggArchitecture.of(variant, 97, 311).totals()).isEqualTo(table.totals());
+    }
+
+    @Test
+    void flopsMatchTorchvisionsCountAndBlocksShareThem() {
+        VggArchitecture.Table table = VggArchitecture.of(VggVariant.VGG19, 224, 224);
+        // torchvision's model table: vgg19 19.63 "GFLOPS", i.e. multiply-adds; two FLOPs each here
+        assertThat(table.flops() / 2e9).isCloseTo(19.63, within(0.005));
+        assertThat(layer(table, "block1_conv2").flops()).isEqualTo(2L * 9 * 64 * 64 * 224 * 224);
+        assertThat(layer(table, "fc1").flops()).isEqualTo(2L * 25088 * 4096);
+        assertThat(layer(table, "block1_pool").flops()).isZero();
+        assertThat(table.blocks()).extracting(VggArchitecture.Block::name)
+                .containsExactly("block1", "block2", "block3", "block4", "block5", "classifier");
+        assertThat(table.blocks().stream().mapToDouble(VggArchitecture.Block::parameterShare).sum()).isCloseTo(1.0, within(1e-12));
+        assertThat(table.blocks().stream().mapToDouble(VggArchitecture.Block::flopShare).sum()).isCloseTo(1.0, within(1e-12));
+        VggArchitecture.Block classifier = table.blocks().get(5);
+        assertThat(classifier.parameters()).isEqualTo(123_642_856L);
+        // 86 % of the parameters, under 1 % of the computing
+        assertThat(classifier.parameterShare()).isCloseTo(0.8606, within(1e-4));
+        assertThat(classifier.flopShare()).isLessThan(0.01);
+        assertThat(table.blocks().get(0).layers()).containsExactly("block1_conv1", "block1_relu1", "block1_conv2", "block1_relu2", "block1_pool");
+        // FLOPs grow with the input; parameters do not
+        VggArchitecture.Table large = VggArchitecture.of(VggVariant.VGG19, 448, 448);
+        assertThat(layer(large, "block3_conv1").flops()).isEqualTo(4 * layer(table, "block3_conv1").flops());
+        assertThat(large.totals()).isEqualTo(table.totals());
+    }
+
+    @Test
+    void stackedThreeByThreeConvolutionsFollowThePaper() {
+        List<VggArchitecture.Stacking> rows = VggArchitecture.stacking(512, 4);
+        assertThat(rows).extracting(VggArchitecture.Stacking::receptiveField).containsExactly(3, 5, 7, 9);
+        VggArchitecture.Stacking three = rows.get(2);
+        // §2.3: 3·(3²C²) = 27C² against 7²C² = 49C², three ReLUs against one
+        assertThat(three.stackedParameters()).isEqualTo(27L * 512 * 512);
+        assertThat(three.singleParameters()).isEqualTo(49L * 512 * 512);
+        assertThat(three.singleKernel()).isEqualTo(7);
+        assertThat(three.stackedRelus()).isEqualTo(3);
+        assertThat(three.singleRelus()).isEqualTo(1);
+        assertThat(three.parameterRatio()).isCloseTo(27.0 / 49, within(1e-12));
+        assertThat(rows.get(0).parameterRatio()).isEqualTo(1.0);
     }
 
     @Test

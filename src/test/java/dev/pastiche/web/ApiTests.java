@@ -90,6 +90,17 @@ class ApiTests {
         }
 
         @Test
+        void reportsTheClassifierWithoutLoadingIt() {
+            JsonNode classifier = json(api.get("/v1/models")).path("classifier");
+
+            // random weights make their random classifier on the first classification only
+            assertThat(classifier.path("state").asString()).isIn("not-loaded", "loaded");
+            if (classifier.path("state").asString().equals("loaded")) {
+                assertThat(classifier.path("keys").asString()).isEqualTo("random");
+            }
+        }
+
+        @Test
         void describesTheExtractorAndItsUntrainedWeights() {
             JsonNode extractor = json(api.get("/v1/models")).path("extractor");
 
@@ -137,6 +148,18 @@ class ApiTests {
                     .containsExactlyInAnyOrder("conv", "relu", "maxpool", "flatten", "linear", "dropout");
             long sum = table.path("layers").valueStream().mapToLong(l -> l.path("parameters").asLong()).sum();
             assertThat(sum).as("rows add up to the total").isEqualTo(138_357_544L);
+            // issue 17's facts: FLOPs per layer and in all, each block's share, the 3×3-stacking comparison
+            assertThat(conv53.path("flops").asLong()).isEqualTo(2L * 9 * 512 * 512 * 14 * 14);
+            assertThat(table.path("flops").asLong()).isEqualTo(table.path("layers").valueStream().mapToLong(l -> l.path("flops").asLong()).sum());
+            assertThat(table.path("blocks").valueStream().map(b -> b.path("name").asString()).toList())
+                    .containsExactly("block1", "block2", "block3", "block4", "block5", "classifier");
+            assertThat(table.path("blocks").get(5).path("parameterShare").asDouble()).isCloseTo(123_642_856.0 / 138_357_544, within(1e-12));
+            JsonNode stacking = table.path("stacking");
+            assertThat(stacking.path("channels").asInt()).isEqualTo(512);
+            // VGG16 stacks at most three 3×3 convolutions: 27C² weights against a 7×7's 49C²
+            assertThat(stacking.path("comparisons")).hasSize(3);
+            assertThat(stacking.path("comparisons").get(2).path("stackedParameters").asLong()).isEqualTo(27L * 512 * 512);
+            assertThat(stacking.path("comparisons").get(2).path("singleParameters").asLong()).isEqualTo(49L * 512 * 512);
         }
 
         @Test
@@ -567,6 +590,7 @@ class ApiTests {
             assertThat(paths.has("/v1/models/{variant}")).isTrue();
             assertThat(paths.path(DISTANCE).has("post")).isTrue();
             assertThat(paths.path(FEATURE_MAPS).has("post")).isTrue();
+            assertThat(paths.path("/v1/classifications").has("post")).isTrue();
         }
 
         @Test

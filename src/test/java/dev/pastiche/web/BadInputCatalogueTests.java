@@ -58,6 +58,7 @@ class BadInputCatalogueTests {
 
     private static final String DISTANCE = "/v1/perceptual-distance";
     private static final String FEATURE_MAPS = "/v1/feature-maps";
+    private static final String CLASSIFY = "/v1/classifications";
     private static final String JOBS = "/v1/style-transfers";
     private static final String BATCHES = "/v1/style-transfer-batches";
     private static final String MATRIX = "/v1/perceptual-distance-matrix";
@@ -259,6 +260,29 @@ class BadInputCatalogueTests {
                         new Multipart().png("image", CONTENT).field("layer", "block1_conv1").field("channels", "-1"))),
                 refused("feature maps with NaN channels", 400, "validation", t -> t.post(FEATURE_MAPS,
                         new Multipart().png("image", CONTENT).field("layer", "block1_conv1").field("channels", "NaN"))),
+                refused("classification without an image", 400, "validation", t -> t.post(CLASSIFY, new Multipart().field("top", "5"))),
+                refused("classification of the top 0", 400, "validation", t -> t.post(CLASSIFY,
+                        new Multipart().png("image", CONTENT).field("top", "0")), detailNames("top")),
+                refused("classification of the top 1001 (of 1000 classes)", 400, "validation", t -> t.post(CLASSIFY,
+                        new Multipart().png("image", CONTENT).field("top", "1001")), detailNames("1000")),
+                refused("classification of the top abc", 400, "validation", t -> t.post(CLASSIFY,
+                        new Multipart().png("image", CONTENT).field("top", "abc"))),
+                refused("classification of a 400×400 image over max-pixels", 422, "image-too-large", t -> t.post(CLASSIFY,
+                        new Multipart().png("image", Images.png(Images.solid(400, 400, 0x336699))))),
+                refused("classification of random bytes", 415, "unsupported-media-type", t -> t.post(CLASSIFY,
+                        new Multipart().file("image", "x.png", "image/png", random(4096, 2)))),
+                accepted("classification on random weights, which says the classifier is random", 200, t -> t.post(CLASSIFY,
+                        new Multipart().png("image", CONTENT).field("top", "3")), response -> {
+                            var body = json(response);
+                            assertThat(body.get("predictions")).hasSize(3);
+                            assertThat(body.get("predictions").get(0).get("probability").asDouble())
+                                    .isGreaterThanOrEqualTo(body.get("predictions").get(2).get("probability").asDouble());
+                            assertThat(body.get("model").get("weights").get("pretrained").asBoolean()).isFalse();
+                            assertThat(body.get("model").get("classifier").get("keys").asString()).isEqualTo("random");
+                            assertThat(body.get("model").get("classifier").get("pretrained").asBoolean()).isFalse();
+                            assertThat(response.headers().firstValue("Pastiche-Weights")).hasValue("random");
+                        }),
+                refused("architecture with stackChannels 0", 400, "validation", t -> t.get("/v1/models/vgg19?stackChannels=0")),
                 refused("model architecture at height abc", 400, "validation", t -> t.get("/v1/models/vgg19?height=abc")),
                 refused("model architecture at width 10^9", 400, "validation", t -> t.get("/v1/models/vgg19?width=1000000000")),
                 refused("unknown model variant", 404, "not-found", t -> t.get("/v1/models/vgg99")),

@@ -68,6 +68,14 @@ class RequirePretrainedTests {
     }
 
     @Test
+    void classificationIsModelUnavailable() {
+        HttpResponse<byte[]> response = api.post("/v1/classifications", new Multipart().png("image", image(1)));
+
+        JsonNode problem = assertProblem(response, 503, "model-unavailable", "/v1/classifications");
+        assertThat(problem.path("detail").asString()).contains("pastiche.weights.path");
+    }
+
+    @Test
     void modelsStillAnswersAndShowsNoWeights() {
         HttpResponse<byte[]> response = api.get("/v1/models");
 

@@ -14,6 +14,10 @@ public record LoadedWeights(Map<String, NDArray> tensors, WeightsDigest digest) 
         return new LoadedWeights(tensors, WeightsDigest.known(info));
     }
 
+    static LoadedWeights known(Map<String, NDArray> tensors, WeightsInfo info, java.nio.file.Path file) {
+        return new LoadedWeights(tensors, WeightsDigest.known(info, file));
+    }
+
     /** Where the weights came from, with their digest; waits for it if need be. */
     public WeightsInfo weightsInfo() {
         return digest.get();

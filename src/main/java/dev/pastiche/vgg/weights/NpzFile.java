@@ -43,11 +43,17 @@ final class NpzFile implements TensorFile {
     }
 
     @Override
-    public NDArray read(String key, NDManager manager) {
+    public NDArray read(String key, Shape as, NDManager manager) {
         NDArray source = arrays.get(key);
         // a real copy: the decoded array's memory is a direct buffer freed once the scratch closes,
         // and DJL's toType(same type, copy=true) aliases it rather than copying
         NDArray array = source.getDataType() == DataType.FLOAT32 ? source.duplicate() : source.toType(DataType.FLOAT32, false);
+        if (!as.equals(array.getShape())) {
+            // a copy already: the view keeps its storage alive
+            NDArray reshaped = array.reshape(as);
+            array.close();
+            array = reshaped;
+        }
         array.attach(manager);
         return array;
     }

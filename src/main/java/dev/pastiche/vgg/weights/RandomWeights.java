@@ -2,7 +2,11 @@ package dev.pastiche.vgg.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
 /**
@@ -26,10 +30,40 @@ final class RandomWeights {
         long fanIn = shape.size() / shape.get(0);
         double std = Math.sqrt(2.0 / fanIn);
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + key.hashCode());
-        float[] values = new float[Math.toIntExact(shape.size())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (random.nextGaussian() * std);
+        // straight into native memory: the classifier's first layer (103 M values) would not fit a small heap
+        ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(4 * shape.size())).order(ByteOrder.nativeOrder());
+        FloatBuffer values = data.asFloatBuffer();
+        float[] chunk = new float[Math.min(values.capacity(), 1 << 16)];
+        while (values.hasRemaining()) {
+            int n = Math.min(chunk.length, values.remaining());
+            for (int i = 0; i < n; i++) {
+                chunk[i] = (float) (random.nextGaussian() * std);
+            }
+            values.put(chunk, 0, n);
         }
-        return manager.create(values, shape);
+        return manager.create(data, shape, DataType.FLOAT32);
+    }
+
+    /**
+     * He-uniform instead of He-normal ((u − ½)·√12·std, the same variance), with zero biases: for the
+     * classifier's 123.6 M values, which Java draws seven times faster uniform than normal.
+     */
+    static NDArray uniformTensor(String key, Shape shape, long seed, NDManager manager) {
+        if (shape.dimension() == 1) {
+            return manager.zeros(shape);
+        }
+        double half = Math.sqrt(12.0) * Math.sqrt(2.0 / (shape.size() / shape.get(0))) / 2;
+        SplittableRandom random = new SplittableRandom(seed * 1_000_003L + key.hashCode());
+        ByteBuffer data = ByteBuffer.allocateDirect(Math.toIntExact(4 * shape.size())).order(ByteOrder.nativeOrder());
+        FloatBuffer values = data.asFloatBuffer();
+        float[] chunk = new float[Math.min(values.capacity(), 1 << 16)];
+        while (values.hasRemaining()) {
+            int n = Math.min(chunk.length, values.remaining());
+            for (int i = 0; i < n; i++) {
+                chunk[i] = (float) (random.nextDouble(-half, half));
+            }
+            values.put(chunk, 0, n);
+        }
+        return manager.create(data, shape, DataType.FLOAT32);
     }
 }

@@ -83,7 +83,7 @@ final class SafetensorsFile implements TensorFile {
     }
 
     @Override
-    public NDArray read(String key, NDManager manager) {
+    public NDArray read(String key, Shape as, NDManager manager) {
         Entry entry = entries.get(key);
         DataType type = switch (entry.dtype()) {
             case "F32" -> DataType.FLOAT32;
@@ -105,7 +105,10 @@ final class SafetensorsFile implements TensorFile {
             throw new WeightsException("cannot read " + key + " from " + path + ": " + e.getMessage(), e);
         }
         data.flip();
-        NDArray array = manager.create(data, shape, type);
+        if (as.size() != shape.size()) {
+            throw new IllegalArgumentException(key + " has shape " + shape + ", not " + as.size() + " elements");
+        }
+        NDArray array = manager.create(data, as, type);
         if (type == DataType.FLOAT32) {
             return array;
         }

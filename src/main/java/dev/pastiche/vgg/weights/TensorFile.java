@@ -13,7 +13,12 @@ interface TensorFile extends AutoCloseable {
     Shape shape(String key);
 
     /** The tensor as float32 in {@code manager}. */
-    NDArray read(String key, NDManager manager);
+    default NDArray read(String key, NDManager manager) {
+        return read(key, shape(key), manager);
+    }
+
+    /** The tensor as float32 in {@code manager}, its elements in their stored order under another shape of the same size. */
+    NDArray read(String key, Shape as, NDManager manager);
 
     @Override
     void close();

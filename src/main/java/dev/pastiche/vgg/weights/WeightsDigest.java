@@ -29,7 +29,12 @@ public final class WeightsDigest {
     }
 
     static WeightsDigest known(WeightsInfo info) {
-        WeightsDigest digest = new WeightsDigest(info.source(), info.pretrained(), null);
+        return known(info, null);
+    }
+
+    /** Weights whose info is complete now, read from {@code path} (null for random ones). */
+    static WeightsDigest known(WeightsInfo info, Path path) {
+        WeightsDigest digest = new WeightsDigest(info.source(), info.pretrained(), path);
         digest.started.set(true);
         digest.info.complete(info);
         return digest;
@@ -73,6 +78,11 @@ public final class WeightsDigest {
     public WeightsInfo get() {
         start();
         return info.join();
+    }
+
+    /** The file the weights were read from; null for random ones. */
+    Path file() {
+        return path;
     }
 
     public boolean isDone() {

@@ -139,7 +139,7 @@ public final class WeightsLoader {
         }
         log.info("Loaded {} VGG weight tensors from {} in {} ms", tensors.size(), path, (System.nanoTime() - start) / 1_000_000);
         if (verify) {
-            return LoadedWeights.known(tensors, new WeightsInfo(source, true, verified, null));
+            return LoadedWeights.known(tensors, new WeightsInfo(source, true, verified, null), path);
         }
         // only reported, not checked: hashed after start-up instead of on its critical path
         return new LoadedWeights(tensors, WeightsDigest.deferred(source, path));
@@ -153,7 +153,7 @@ public final class WeightsLoader {
         }
     }
 
-    private static TensorFile open(Path path, NDManager manager) {
+    static TensorFile open(Path path, NDManager manager) {
         byte[] magic = new byte[2];
         try (InputStream in = Files.newInputStream(path)) {
             if (in.readNBytes(magic, 0, 2) < 2) {

@@ -65,28 +65,82 @@ public final class ReferenceWeights {
      * fraction, stream = seed·1000003 + L·16 + kind (all mod 2⁶⁴); a weight is
      * (u − ½)·√12·√(2 / fan_in), a bias (u − ½)·0.02. Unlike {@link #formula}, whose Weyl
      * sequence repeats the same pattern in every filter, these give deep layers a real share of the
-     * style loss.
+     * style loss. The classifier's linear layers ({@code classifier.L.weight}, {@code .bias}) follow
+     * make_classifier_fixtures.py: stream layer 100 + L, the last weight times {@link #LOGIT_GAIN}.
      */
     public static float[] seeded(String key, Shape shape, long seed) {
+        float[] out = new float[Math.toIntExact(shape.size())];
+        seeded(key, shape, seed, 0, out);
+        return out;
+    }
+
+    /** make_classifier_fixtures.py's gain on {@code classifier.6.weight}, so the softmax is neither flat nor one-hot. */
+    public static final double LOGIT_GAIN = 4.0;
+
+    /** Elements {@code from} … {@code from + into.length − 1} of {@link #seeded(String, Shape, long)}, for tensors too large for one array. */
+    public static void seeded(String key, Shape shape, long seed, long from, float[] into) {
         String[] parts = key.split("\\.");
-        int index = Integer.parseInt(parts[1]);
+        int index = Integer.parseInt(parts[1]) + (parts[0].equals("classifier") ? 100 : 0);
         int kind;
-        if (parts[2].equals("weight") && shape.dimension() == 4) {
+        if (parts[2].equals("weight") && (shape.dimension() == 4 || shape.dimension() == 2)) {
             kind = 0;
         } else if (parts[2].equals("bias")) {
             kind = 1;
         } else {
-            throw new IllegalArgumentException("seeded weights cover convolutions only: " + key);
+            throw new IllegalArgumentException("seeded weights cover convolutions and linear layers only: " + key);
         }
-        int n = Math.toIntExact(shape.size());
         long base = (seed * 1000003L + index * 16L + kind) << 32;
-        double std = Math.sqrt(2.0 / ((double) n / shape.get(0)));
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            double u = (splitmix64(base + i) >>> 11) * 0x1.0p-53;
-            out[i] = (float) (kind == 0 ? (u - 0.5) * Math.sqrt(12.0) * std : (u - 0.5) * 0.02);
+        double std = Math.sqrt(2.0 / ((double) shape.size() / shape.get(0)));
+        double gain = key.equals("classifier.6.weight") ? LOGIT_GAIN : 1.0;
+        for (int i = 0; i < into.length; i++) {
+            double u = (splitmix64(base + from + i) >>> 11) * 0x1.0p-53;
+            into[i] = (float) (kind == 0 ? (u - 0.5) * Math.sqrt(12.0) * std * gain : (u - 0.5) * 0.02);
         }
-        return out;
+    }
+
+    /** Fills a chunk of one tensor: elements {@code from} … {@code from + into.length − 1} in C order. */
+    public interface Chunks {
+        void fill(String key, long from, float[] into);
+    }
+
+    /** Writes {@code shapes} in order, a megabyte at a time from {@code values}, so tensors of any size need little heap. */
+    public static Path writeSafetensors(Path file, Map<String, Shape> shapes, Chunks values) throws IOException {
+        float[] chunk = new float[1 << 18];
+        ByteBuffer buffer = ByteBuffer.allocate(4 * chunk.length).order(ByteOrder.LITTLE_ENDIAN);
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            out.write(header(shapes));
+            for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+                long n = e.getValue().size();
+                for (long from = 0; from < n; from += chunk.length) {
+                    int count = (int) Math.min(chunk.length, n - from);
+                    float[] part = count == chunk.length ? chunk : new float[count];
+                    values.fill(e.getKey(), from, part);
+                    buffer.clear();
+                    buffer.asFloatBuffer().put(part);
+                    out.write(buffer.array(), 0, 4 * count);
+                }
+            }
+        }
+        return file;
+    }
+
+    /** The u64 length and JSON header of a safetensors file of float32 {@code shapes}, in order. */
+    private static byte[] header(Map<String, Shape> shapes) {
+        StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
+        long offset = 0;
+        for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+            long bytes = 4L * e.getValue().size();
+            StringBuilder dims = new StringBuilder();
+            for (long d : e.getValue().getShape()) {
+                dims.append(dims.length() == 0 ? "" : ",").append(d);
+            }
+            header.append(",\"").append(e.getKey()).append("\":{\"dtype\":\"F32\",\"shape\":[").append(dims)
+                    .append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            offset += bytes;
+        }
+        header.append('}');
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + json.length).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).put(json).array();
     }
 
     /** Writes the seeded tensors for {@code shapes} as a safetensors file. */
