@@ -9,8 +9,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The arrows of ARCHITECTURE.md: web → job → transfer → perception → vgg, with image and storage
- * leaves. Each layer below web reaches only the next one down (transfer never reaches past
+ * The arrows of ARCHITECTURE.md: web → job → transfer → perception → vgg, and web → classifier →
+ * perception, with image and storage leaves. Each layer below web reaches only the next one down (transfer never reaches past
  * perception into vgg, job never past transfer); web, the entry point, also serves perception's
  * scores and vgg's architecture table directly.
  */
@@ -21,6 +21,7 @@ class ArchitectureTests {
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("web").definedBy("dev.pastiche.web..")
             .layer("job").definedBy("dev.pastiche.job..")
+            .layer("classifier").definedBy("dev.pastiche.classifier..")
             .layer("storage").definedBy("dev.pastiche.storage..")
             .layer("transfer").definedBy("dev.pastiche.transfer..")
             .layer("perception").definedBy("dev.pastiche.perception..")
@@ -28,11 +29,12 @@ class ArchitectureTests {
             .layer("image").definedBy("dev.pastiche.image..")
             .whereLayer("web").mayNotBeAccessedByAnyLayer()
             .whereLayer("job").mayOnlyBeAccessedByLayers("web")
-            .whereLayer("storage").mayOnlyBeAccessedByLayers("job", "web")
+            .whereLayer("classifier").mayOnlyBeAccessedByLayers("web")
+            .whereLayer("storage").mayOnlyBeAccessedByLayers("job", "classifier", "web")
             .whereLayer("transfer").mayOnlyBeAccessedByLayers("job", "web")
-            .whereLayer("perception").mayOnlyBeAccessedByLayers("transfer", "web")
+            .whereLayer("perception").mayOnlyBeAccessedByLayers("transfer", "classifier", "web")
             .whereLayer("vgg").mayOnlyBeAccessedByLayers("perception", "web")
-            .whereLayer("image").mayOnlyBeAccessedByLayers("transfer", "perception", "job", "web");
+            .whereLayer("image").mayOnlyBeAccessedByLayers("transfer", "perception", "classifier", "job", "web");
 
     /** NDArray never crosses out of the numeric packages: the API speaks records and Java types. */
     @ArchTest
