@@ -102,6 +102,11 @@ class ClassifierTests {
             assertThat(sum).isCloseTo(1.0, within(1e-5));
             before = predictions.toString();
 
+            // fc7 needs the ImageNet classifier, which the service has not loaded: 503, as API.md answers for lpips without its weights
+            HttpResponse<byte[]> fc7 = api.post(CLASSIFIERS, new Multipart().png("image", probe).field("label", "a").png("image", probe)
+                    .field("label", "b").json("options", "{\"featureLayer\": \"fc7\"}"), "Authorization", "Bearer " + ALPHA);
+            assertThat(assertProblem(fc7, 503, "model-unavailable", CLASSIFIERS).get("detail").asString()).contains("fc7");
+
             // another key sees nothing of it
             assertProblem(api.get(location, "Authorization", "Bearer " + BETA), 404, "not-found", location);
             assertProblem(predict(api, location, probe, BETA), 404, "not-found", location + "/predictions");
