@@ -2,6 +2,7 @@
 
 import { apiKey, getJson, onUnauthorized, onUntrainedWeights, probeWeights, setApiKey } from './api.js';
 import { initArchitecture, refreshArchitecture, setModels } from './architecture.js';
+import { initClassifiers } from './classifiers.js';
 import { initCompare, refreshCompareMetrics } from './compare.js';
 import { $, clearProblem, enableDropZones, showProblem } from './dom.js';
 import { initFeatures, setExtractor } from './features.js';
@@ -9,7 +10,7 @@ import { setMetricModels } from './metrics.js';
 import { initSet, refreshSetMetrics } from './set.js';
 import { initTransfer, refreshTransfer } from './transfer.js';
 
-const TABS = ['transfer', 'compare', 'set', 'architecture', 'features'];
+const TABS = ['transfer', 'compare', 'set', 'architecture', 'features', 'classifiers'];
 
 /** Shows the section named by the fragment; other fragments (the skip link's #main) leave the section as it is. */
 function showTab(initial = false) {
@@ -95,6 +96,7 @@ function init() {
   refreshSetMetrics();
   initArchitecture();
   initFeatures();
+  initClassifiers();
   keyState();
   showTab(true);
   probeWeights();
