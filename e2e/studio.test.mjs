@@ -122,6 +122,61 @@ const style1Png = file('style-one.png', png(40, 40, 2));
 const style2Png = file('style-two.png', png(48, 48, 3));
 const otherPng = file('other.png', png(80, 60, 4));
 const notAnImage = file('notes.png', Buffer.from('these are notes, not a picture'));
+/** A texture for the classifier: dark stripes at an angle, or dark dots on a grid, on light grey (64², seeded). */
+function texture(kind, seed) {
+  const r = (n) => ((Math.sin(seed * 12.9898 + n * 78.233) * 43758.5453) % 1 + 1) % 1;
+  const angle = r(1) * Math.PI;
+  const period = 5 + r(2) * 7;
+  const spacing = 8 + r(3) * 6;
+  const phase = r(4) * 16;
+  return encodePng(64, 64, 0, (x, y) => {
+    if (kind === 'stripes') {
+      return [((x * Math.cos(angle) + y * Math.sin(angle) + phase) / period) % 1 < 0.5 ? 32 : 224];
+    }
+    const dx = (x + phase) % spacing - spacing / 2;
+    const dy = (y + phase) % spacing - spacing / 2;
+    return [dx * dx + dy * dy < (spacing * 0.25) ** 2 ? 32 : 224];
+  });
+}
+
+/** A zip without compression of the given entries (name → bytes). */
+function storedZip(entries) {
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const nameBytes = Buffer.from(name, 'utf8');
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(20, 4);
+    entry.writeUInt16LE(20, 6);
+    entry.writeUInt32LE(crc, 16);
+    entry.writeUInt32LE(data.length, 20);
+    entry.writeUInt32LE(data.length, 24);
+    entry.writeUInt16LE(nameBytes.length, 28);
+    entry.writeUInt32LE(offset, 42);
+    parts.push(local, nameBytes, data);
+    central.push(entry, nameBytes);
+    offset += 30 + nameBytes.length + data.length;
+  }
+  const size = central.reduce((n, b) => n + b.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(size, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, ...central, end]);
+}
+
 /** A grey mask for the content (64×48): white on its right part, from x = 40. */
 const rightMask = file('right-mask.png', encodePng(64, 48, 0, (x) => [x >= 40 ? 255 : 0]));
 
@@ -849,8 +904,38 @@ async function main() {
     await page.fill('#classify-top', '5');
   });
 
+  await step('train a classifier: a zip of two texture folders trains, shows counts, accuracies and the confusion matrix, classifies an image, and is deleted', async () => {
+    await page.click('a[data-tab=classifiers]');
+    const entries = [];
+    for (let i = 0; i < 8; i++) {
+      entries.push([`dots/${i}.png`, texture('dots', i + 1)], [`stripes/${i}.png`, texture('stripes', i + 101)]);
+    }
+    await page.setInputFiles('#classifier-zip', { name: 'textures.zip', mimeType: 'application/zip', buffer: storedZip(entries) });
+    assert.match(await text('#classifier-selection'), /textures\.zip/);
+    await page.fill('#classifier-epochs', '10');
+    await page.fill('#classifier-seed', '3');
+    await page.click('#classifier-submit');
+    await until('the training to succeed', async () => /^succeeded/.test(await text('#classifier-status')), JOB_TIMEOUT);
+    assert.deepEqual(await page.locator('#classifier-counts tr').evaluateAll((rows) => rows.slice(1).map((r) => r.textContent)),
+      ['dots862', 'stripes862']);
+    assert.equal(await page.locator('#classifier-progress').evaluate((p) => p.value), 1);
+    const cells = await page.locator('#classifier-confusion td').evaluateAll((tds) => tds.map((td) => Number(td.textContent)));
+    assert.equal(cells.reduce((a, b) => a + b, 0), 4, 'every held-out image once in the confusion matrix');
+    assert.match(await text('#classifier-accuracy'), /on the training images, [\d.]+ % on the held-out images/);
+    await page.setInputFiles('#classifier-probe', file('probe.png', texture('stripes', 999)));
+    await page.click('#classifier-predict');
+    await until('two predictions', async () => (await page.locator('#classifier-predictions li').count()) === 2, 30_000);
+    const values = await page.locator('#classifier-predictions meter').evaluateAll((meters) => meters.map((m) => m.value));
+    assert.ok(values[0] >= values[1], `most probable first: ${values}`);
+    assert.ok(Math.abs(values[0] + values[1] - 1) < 1e-3, `probabilities sum to 1: ${values}`);
+    await shot('classifier');
+    await accessible('the classifier');
+    await page.click('#classifier-delete');
+    await until('the classifier gone', async () => !(await visible('#classifier-result')));
+  });
+
   await step('accessible: every control is labelled (axe-core checked each page above), and the sections work by keyboard with a visible focus', async () => {
-    for (const tab of ['transfer', 'compare', 'set', 'architecture', 'features', 'classify']) {
+    for (const tab of ['transfer', 'compare', 'set', 'architecture', 'features', 'classify', 'classifiers']) {
       await page.click(`a[data-tab=${tab}]`);
       const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
         .filter((e) => e.offsetParent !== null)

@@ -10,7 +10,8 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The arrows of ARCHITECTURE.md: web → job → transfer → perception → vgg, web → classify →
- * perception, with image and storage leaves (classify also reads the classifier's layers from vgg). Each layer below web reaches only the next one down (transfer never reaches past
+ * perception, and web → classifier → perception (classify also reads the classifier's layers from
+ * vgg; classifier uses classify's fc7), with image and storage leaves. Each layer below web reaches only the next one down (transfer never reaches past
  * perception into vgg, job never past transfer); web, the entry point, also serves perception's
  * scores and vgg's architecture table directly.
  */
@@ -21,6 +22,7 @@ class ArchitectureTests {
     static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("web").definedBy("dev.pastiche.web..")
             .layer("job").definedBy("dev.pastiche.job..")
+            .layer("classifier").definedBy("dev.pastiche.classifier..")
             .layer("storage").definedBy("dev.pastiche.storage..")
             .layer("transfer").definedBy("dev.pastiche.transfer..")
             .layer("classify").definedBy("dev.pastiche.classify..")
@@ -29,12 +31,13 @@ class ArchitectureTests {
             .layer("image").definedBy("dev.pastiche.image..")
             .whereLayer("web").mayNotBeAccessedByAnyLayer()
             .whereLayer("job").mayOnlyBeAccessedByLayers("web")
-            .whereLayer("storage").mayOnlyBeAccessedByLayers("job", "web")
+            .whereLayer("classifier").mayOnlyBeAccessedByLayers("web")
+            .whereLayer("storage").mayOnlyBeAccessedByLayers("job", "classifier", "web")
             .whereLayer("transfer").mayOnlyBeAccessedByLayers("job", "web")
-            .whereLayer("classify").mayOnlyBeAccessedByLayers("web")
-            .whereLayer("perception").mayOnlyBeAccessedByLayers("transfer", "classify", "web")
+            .whereLayer("classify").mayOnlyBeAccessedByLayers("classifier", "web")
+            .whereLayer("perception").mayOnlyBeAccessedByLayers("transfer", "classify", "classifier", "web")
             .whereLayer("vgg").mayOnlyBeAccessedByLayers("perception", "classify", "web")
-            .whereLayer("image").mayOnlyBeAccessedByLayers("transfer", "perception", "classify", "job", "web");
+            .whereLayer("image").mayOnlyBeAccessedByLayers("transfer", "perception", "classify", "classifier", "job", "web");
 
     /** NDArray never crosses out of the numeric packages: the API speaks records and Java types. */
     @ArchTest

@@ -80,6 +80,12 @@ public final class FeatureExtractor implements AutoCloseable {
         return features.variant();
     }
 
+    /** The deepest tap, the last convolution's (post-ReLU): the network's last pool follows it. */
+    public String deepestTap() {
+        List<String> taps = features.variant().tapNames();
+        return taps.get(taps.size() - 1);
+    }
+
     /** Where the weights came from, with their SHA-256 (waits for it when it is still being computed). */
     public WeightsInfo weights() {
         return weights.get();

@@ -9,6 +9,7 @@ import dev.pastiche.image.ImageOps;
 import dev.pastiche.image.Mask;
 import dev.pastiche.image.RgbImage;
 import dev.pastiche.perception.FeatureExtractor;
+import dev.pastiche.perception.GradientLock;
 import dev.pastiche.perception.ImageTensors;
 import dev.pastiche.perception.Losses;
 import dev.pastiche.perception.PerceptionModel;
@@ -48,7 +49,7 @@ public class StyleTransferEngine {
      */
     private boolean carryAdamMoments = false;
     /** Per process, not per engine: libtorch's gradients are not safe beside another optimisation in the same JVM. */
-    private static final ReentrantLock RUNNING = new ReentrantLock(true);
+    private static final ReentrantLock RUNNING = GradientLock.get();
 
     public StyleTransferEngine(PerceptionModel model, TransferProperties properties, MeterRegistry meters) {
         this.model = model;

@@ -1,5 +1,10 @@
 package dev.pastiche.web;
 
+import dev.pastiche.classifier.ClassifierNotFoundException;
+import dev.pastiche.classifier.ClassifierNotReadyException;
+import dev.pastiche.classifier.ClassifierQueueFullException;
+import dev.pastiche.classifier.InvalidTrainingSetException;
+import dev.pastiche.classifier.TrainingSetTooLargeException;
 import dev.pastiche.image.ImageRejectedException;
 import dev.pastiche.job.IdempotencyConflictException;
 import dev.pastiche.job.JobNotFoundException;
@@ -96,12 +101,33 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return problem(ProblemType.NOT_READY, e.getMessage(), List.of(), request);
     }
 
+    @ExceptionHandler(InvalidTrainingSetException.class)
+    ResponseEntity<Object> invalidTrainingSet(InvalidTrainingSetException e, WebRequest request) {
+        return problem(ProblemType.VALIDATION, e.getMessage(),
+                e.errors().stream().map(f -> new ApiProblemException.FieldError(f.field(), f.message())).toList(), request);
+    }
+
+    @ExceptionHandler(TrainingSetTooLargeException.class)
+    ResponseEntity<Object> trainingSetTooLarge(TrainingSetTooLargeException e, WebRequest request) {
+        return problem(ProblemType.PAYLOAD_TOO_LARGE, e.getMessage(), List.of(), request);
+    }
+
+    @ExceptionHandler(ClassifierNotFoundException.class)
+    ResponseEntity<Object> classifierNotFound(ClassifierNotFoundException e, WebRequest request) {
+        return problem(ProblemType.NOT_FOUND, e.getMessage(), List.of(), request);
+    }
+
+    @ExceptionHandler(ClassifierNotReadyException.class)
+    ResponseEntity<Object> classifierNotReady(ClassifierNotReadyException e, WebRequest request) {
+        return problem(ProblemType.NOT_READY, e.getMessage(), List.of(), request);
+    }
+
     @ExceptionHandler(IdempotencyConflictException.class)
     ResponseEntity<Object> idempotencyConflict(IdempotencyConflictException e, WebRequest request) {
         return problem(ProblemType.IDEMPOTENCY_CONFLICT, e.getMessage(), List.of(), request);
     }
 
-    @ExceptionHandler({QueueFullException.class, ScoringQueueFullException.class})
+    @ExceptionHandler({QueueFullException.class, ScoringQueueFullException.class, ClassifierQueueFullException.class})
     ResponseEntity<Object> queueFull(RuntimeException e, WebRequest request) {
         ResponseEntity<Object> response = problem(ProblemType.QUEUE_FULL, e.getMessage(), List.of(), request);
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())

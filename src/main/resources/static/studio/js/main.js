@@ -3,6 +3,7 @@
 import { apiKey, getJson, onUnauthorized, onUntrainedWeights, probeWeights, setApiKey } from './api.js';
 import { initArchitecture, refreshArchitecture, setModels } from './architecture.js';
 import { initClassify } from './classify.js';
+import { initClassifiers } from './classifiers.js';
 import { initCompare, refreshCompareMetrics } from './compare.js';
 import { $, clearProblem, enableDropZones, showProblem } from './dom.js';
 import { initFeatures, setExtractor } from './features.js';
@@ -10,7 +11,7 @@ import { setMetricModels } from './metrics.js';
 import { initSet, refreshSetMetrics } from './set.js';
 import { initTransfer, refreshTransfer } from './transfer.js';
 
-const TABS = ['transfer', 'compare', 'set', 'architecture', 'features', 'classify'];
+const TABS = ['transfer', 'compare', 'set', 'architecture', 'features', 'classify', 'classifiers'];
 
 /** Shows the section named by the fragment; other fragments (the skip link's #main) leave the section as it is. */
 function showTab(initial = false) {
@@ -97,6 +98,7 @@ function init() {
   initArchitecture();
   initFeatures();
   initClassify();
+  initClassifiers();
   keyState();
   showTab(true);
   probeWeights();

@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * compares a set of four images and checks each metric's matrix (symmetric, zero diagonal, the
  * service's numbers) and that the closest pair listed is its smallest entry; reads VGG16's
  * parameter totals and VGG19's block shares, FLOPs and 3×3-stacking table; shows feature maps;
- * classifies an image and checks the bars against the service's answer (the random classifier said so); checks API problems, keyboard use, axe-core's WCAG 2.1 AA
+ * classifies an image and checks the bars against the service's answer (the random classifier said so); trains a
+ * classifier from a zip of two texture folders, reads its counts, accuracies and confusion matrix, classifies an image
+ * and deletes it; checks API problems, keyboard use, axe-core's WCAG 2.1 AA
  * rules and phone width;
  * and saves a screenshot of each page under {@code target/studio-screenshots/}.
  *
@@ -60,7 +62,9 @@ class StudioBrowserTests {
         }
         String h2 = "jdbc:h2:file:" + dir.resolve("db") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE";
         try (ServiceProcess service = ServiceProcess.start("studio", dir, "--spring.datasource.url=" + h2,
-                "--pastiche.storage.root=" + dir.resolve("blobs"), "--pastiche.security.api-keys=" + API_KEY)) {
+                "--pastiche.storage.root=" + dir.resolve("blobs"), "--pastiche.security.api-keys=" + API_KEY,
+                // the classifier's textures are 64²: features at that size take a fraction of 224²'s time
+                "--pastiche.classifiers.input-size=64")) {
             service.awaitReady(START);
             Result result = runBrowserTests("http://127.0.0.1:" + service.port());
             assertThat(result.exitCode()).as("node e2e/studio.test.mjs exit status; its output:\n%s\n%s", result.output(),

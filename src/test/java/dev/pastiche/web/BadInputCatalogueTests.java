@@ -63,6 +63,7 @@ class BadInputCatalogueTests {
     private static final String BATCHES = "/v1/style-transfer-batches";
     private static final String MATRIX = "/v1/perceptual-distance-matrix";
     private static final String MAPS = "/v1/perceptual-distance-maps";
+    private static final String CLASSIFIERS = "/v1/classifiers";
     private static final String ALPHA = "Bearer " + GuardedServiceTest.ALPHA;
     private static final String BETA = "Bearer " + GuardedServiceTest.BETA;
 
@@ -87,6 +88,8 @@ class BadInputCatalogueTests {
     private UUID betaJob;
     /** Jobs that accepted cases created on purpose (and may have changed). */
     private final Set<UUID> created = new HashSet<>();
+    /** Classifiers made on purpose, by key. */
+    private final Map<String, UUID> classifiers = new java.util.HashMap<>();
 
     /** One entry of the catalogue: a request, the status it must get and, for errors, the slug. */
     record Case(int status, String slug, Function<BadInputCatalogueTests, HttpResponse<byte[]>> call,
@@ -342,6 +345,52 @@ class BadInputCatalogueTests {
                         t -> t.api.send("PUT", JOBS, HttpRequest.BodyPublishers.noBody(), "Authorization", ALPHA)),
                 refused("Accept: application/xml only", 406, "not-acceptable",
                         t -> t.api.get("/v1/models", "Authorization", ALPHA, "Accept", "application/xml")),
+                // --- classifiers (issue 17) ---------------------------------------------------------------------
+                refused("a classifier of one class only", 400, "validation", t -> t.post(CLASSIFIERS, new Multipart()
+                        .png("image", CONTENT).field("label", "cats").png("image", STYLE).field("label", "cats")), detailNames("2 to 100 classes")),
+                refused("a classifier with more labels than images", 400, "validation", t -> t.post(CLASSIFIERS, new Multipart()
+                        .png("image", CONTENT).field("label", "cats").png("image", STYLE).field("label", "dogs").field("label", "owls")),
+                        detailNames("3 labels for 2 images")),
+                refused("a classifier zip with an empty class folder", 400, "validation",
+                        t -> t.classifierZip(Map.of("cats/a.png", CONTENT, "cats/b.png", STYLE, "dogs/", new byte[0])),
+                        detailNames("'dogs' has no images")),
+                refused("a classifier zip bomb (8 MB of zeros in 8 kB, max-uncompressed 4MB)", 413, "payload-too-large",
+                        t -> t.classifierZip(Map.of("cats/bomb.png", new byte[8 << 20], "dogs/a.png", CONTENT)), detailNames("max-uncompressed")),
+                refused("a classifier zip with a path traversal ../x.png", 400, "validation",
+                        t -> t.classifierZip(Map.of("../x.png", CONTENT, "cats/a.png", CONTENT, "dogs/a.png", STYLE)), detailNames("unsafe path")),
+                refused("a classifier zip with an absolute path", 400, "validation",
+                        t -> t.classifierZip(Map.of("/etc/cats/a.png", CONTENT, "dogs/a.png", STYLE)), detailNames("unsafe path")),
+                refused("a classifier zip with a folder in a folder", 400, "validation",
+                        t -> t.classifierZip(Map.of("cats/more/a.png", CONTENT, "dogs/a.png", STYLE)), detailNames("exactly one folder")),
+                refused("a classifier zip with a file that is not an image", 400, "validation",
+                        t -> t.classifierZip(Map.of("cats/a.png", CONTENT, "dogs/notes.txt", ascii("woof"))), detailNames("notes.txt")),
+                refused("a classifier zip of 101 classes (max-classes 100)", 400, "validation", t -> {
+                    Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+                    for (int i = 0; i <= 100; i++) {
+                        entries.put("class" + i + "/a.png", SMALL);
+                    }
+                    return t.classifierZip(entries);
+                }, detailNames("2 to 100 classes")),
+                refused("a classifier zip that is not a zip", 400, "validation", t -> t.post(CLASSIFIERS,
+                        new Multipart().file("zip", "set.zip", "application/zip", random(2000, 4)))),
+                refused("a classifier with both image parts and a zip", 400, "validation", t -> t.post(CLASSIFIERS, new Multipart()
+                        .png("image", CONTENT).field("label", "cats").file("zip", "set.zip", "application/zip", zipOf(CONTENT)))),
+                refused("a classifier with neither image parts nor a zip", 400, "validation",
+                        t -> t.post(CLASSIFIERS, new Multipart().json("options", "{}"))),
+                refused("a classifier image declaring 60000×60000", 422, "image-too-large", t -> t.post(CLASSIFIERS, new Multipart()
+                        .png("image", CONTENT).field("label", "cats").png("image", HostileImages.pngDeclaring(60_000, 60_000))
+                        .field("label", "dogs"))),
+                refused("a classifier with an unknown option", 400, "validation",
+                        t -> t.post(CLASSIFIERS, classifierParts().json("options", "{\"epoch\": 5}")), detailNames("epoch")),
+                refused("a classifier holding out 90 %", 400, "validation",
+                        t -> t.post(CLASSIFIERS, classifierParts().json("options", "{\"heldOutFraction\": 0.9}")), detailNames("heldOutFraction")),
+                refused("a prediction of an untrained classifier", 409, "not-ready", t -> t.post(CLASSIFIERS + "/" + t.classifier(ALPHA)
+                        + "/predictions", new Multipart().png("image", CONTENT))),
+                refused("a prediction of another key's classifier", 404, "not-found", t -> t.post(CLASSIFIERS + "/" + t.classifier(BETA)
+                        + "/predictions", new Multipart().png("image", CONTENT))),
+                refused("another key's classifier", 404, "not-found", t -> t.get(CLASSIFIERS + "/" + t.classifier(BETA))),
+                refused("deleting another key's classifier", 404, "not-found",
+                        t -> t.api.delete(CLASSIFIERS + "/" + t.classifier(BETA), "Authorization", ALPHA)),
                 // --- keys --------------------------------------------------------------------------------------
                 refused("no API key", 401, "unauthorized", t -> t.api.get(JOBS + "/" + t.alphaJob)),
                 refused("unknown API key", 401, "unauthorized", t -> t.api.get(JOBS, "Authorization", "Bearer not-a-key")),
@@ -391,6 +440,9 @@ class BadInputCatalogueTests {
         Set<String> referenced = now.values().stream().flatMap(row -> Stream.concat(Stream.of(row.get("content_blob"),
                         row.get("preview_blob"), row.get("result_blob")), Stream.of((row.get("style_blobs") + "," + row.get("mask_blobs")).split("[^0-9a-f]+"))))
                 .filter(key -> key != null && String.valueOf(key).length() == 64).map(String::valueOf).collect(Collectors.toSet());
+        referenced.addAll(jdbc.queryForList("SELECT images_blob FROM classifier WHERE images_blob IS NOT NULL", String.class));
+        assertThat(jdbc.queryForList("SELECT id FROM classifier", UUID.class)).as("only the classifiers made on purpose")
+                .containsExactlyInAnyOrderElementsOf(classifiers.values());
         Path root = storage.root().toAbsolutePath();
         try (Stream<Path> files = Files.walk(root)) {
             List<Path> all = files.filter(Files::isRegularFile).toList();
@@ -495,6 +547,23 @@ class BadInputCatalogueTests {
         HttpResponse<byte[]> response = api.post(JOBS, body, "Authorization", key);
         assertThat(response.statusCode()).as(ApiClient.text(response)).isEqualTo(202);
         return UUID.fromString(json(response).get("id").asString());
+    }
+
+    /** The key's one classifier, made on first use (it stays queued: this service runs no worker). */
+    private UUID classifier(String key) {
+        return classifiers.computeIfAbsent(key, k -> {
+            HttpResponse<byte[]> response = api.post(CLASSIFIERS, classifierParts(), "Authorization", k);
+            assertThat(response.statusCode()).as(ApiClient.text(response)).isEqualTo(202);
+            return UUID.fromString(json(response).get("id").asString());
+        });
+    }
+
+    private static Multipart classifierParts() {
+        return new Multipart().png("image", CONTENT).field("label", "cats").png("image", STYLE).field("label", "dogs");
+    }
+
+    private HttpResponse<byte[]> classifierZip(Map<String, byte[]> entries) {
+        return post(CLASSIFIERS, new Multipart().file("zip", "set.zip", "application/zip", dev.pastiche.testing.Textures.zip(entries)));
     }
 
     private UUID newJob() {

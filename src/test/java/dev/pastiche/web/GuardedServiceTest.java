@@ -24,6 +24,7 @@ import org.springframework.boot.test.context.SpringBootTest;
         "spring.servlet.multipart.max-file-size=200KB",
         "spring.servlet.multipart.max-request-size=1MB",
         "pastiche.image.max-pixels=100000",
+        "pastiche.classifiers.max-uncompressed=4MB",
         "jobrunr.background-job-server.enabled=false"})
 @interface GuardedServiceTest {
 
