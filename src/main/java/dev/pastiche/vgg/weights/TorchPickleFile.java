@@ -182,9 +182,12 @@ final class TorchPickleFile implements TensorFile {
     }
 
     @Override
-    public NDArray read(String key, NDManager manager) {
+    public NDArray read(String key, Shape as, NDManager manager) {
         Tensor tensor = tensors.get(key);
-        return manager.create(tensor.values(), tensor.shape());
+        if (as.size() != tensor.shape().size()) {
+            throw new WeightsException("'" + key + "' has " + tensor.shape().size() + " elements, not the " + as.size() + " of " + as);
+        }
+        return manager.create(tensor.values(), as);
     }
 
     @Override
