@@ -1,5 +1,9 @@
 package dev.pastiche.testing;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -13,19 +17,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The PostgreSQL the integration tests use: database {@code pastiche_test} on 127.0.0.1:5432 (user
- * {@code postgres}, trust auth, as on CI; {@code .ci/run} starts the server and creates the database).
- * Each run gets a schema of its own, so repeated and concurrent runs (two checkouts on one machine)
- * never see each other's Flyway history, JobRunr tables or jobs; schemas left by runs that died are
- * dropped once they are an hour old. The application needs both the schema's URL and JobRunr's
- * table prefix ({@link Schema#jobrunrTablePrefix()}).
+ * The PostgreSQL the integration tests use: database {@code pastiche_test} (user {@code postgres},
+ * trust auth) on the server at 127.0.0.1:5432 when one accepts connections there (as on CI, whose
+ * {@code .ci/run} starts it), or else on a real PostgreSQL this JVM starts itself
+ * ({@link EmbeddedPostgresServer}, zonky's binaries from Maven Central), so that {@code ./mvnw verify}
+ * needs no server installed. Each run gets a schema of its own, so repeated and concurrent runs (two
+ * checkouts on one machine) never see each other's Flyway history, JobRunr tables or jobs; schemas
+ * left by runs that died are dropped once they are an hour old. The application needs both the
+ * schema's URL and JobRunr's table prefix ({@link Schema#jobrunrTablePrefix()}).
  *
- * <p>Override with {@code -Dpastiche.test.postgres.url=jdbc:postgresql://host:port/} (the server,
- * ending in a slash), {@code .database}, {@code .user}, {@code .password}.
+ * <p>Another server: {@code -Dpastiche.test.postgres.url=jdbc:postgresql://host:port/} (ending in a
+ * slash), {@code .database}, {@code .user}, {@code .password}. {@code -Dpastiche.test.postgres=server}
+ * insists on that server (no embedded one when it is down), {@code =embedded} always starts one.
  */
 public final class TestPostgres {
 
-    public static final String SERVER = System.getProperty("pastiche.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/");
+    /** {@code auto} (the server if it answers, else an embedded one), {@code server} or {@code embedded}. */
+    private static final String MODE = System.getProperty("pastiche.test.postgres", "auto");
+    private static final String CONFIGURED = System.getProperty("pastiche.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/");
+    private static final Pattern HOST_PORT = Pattern.compile("jdbc:postgresql://([^:/]+)(?::(\\d+))?/.*");
     public static final String DATABASE = System.getProperty("pastiche.test.postgres.database", "pastiche_test");
     public static final String USER = System.getProperty("pastiche.test.postgres.user", "postgres");
     public static final String PASSWORD = System.getProperty("pastiche.test.postgres.password", "");
@@ -37,12 +47,52 @@ public final class TestPostgres {
     private TestPostgres() {
     }
 
+    /** The server the tests use, as a JDBC URL ending in a slash: chosen (and, if embedded, started) once per JVM. */
+    public static String server() {
+        return Server.URL;
+    }
+
+    /** Lazily, so that test classes that never use PostgreSQL start nothing. */
+    private static final class Server {
+
+        static final String URL = choose();
+
+        private static String choose() {
+            if (MODE.equals("server") || (MODE.equals("auto") && answers(CONFIGURED))) {
+                return CONFIGURED;
+            }
+            if (!MODE.equals("auto") && !MODE.equals("embedded")) {
+                throw new IllegalArgumentException("pastiche.test.postgres is auto, server or embedded, not " + MODE);
+            }
+            long start = System.nanoTime();
+            EmbeddedPostgresServer embedded = EmbeddedPostgresServer.startForThisJvm(Path.of("target", "embedded-postgres"));
+            System.err.printf("TestPostgres: %s; started an embedded PostgreSQL at %s in %d ms%n",
+                    MODE.equals("embedded") ? "pastiche.test.postgres=embedded" : "no PostgreSQL answers at " + CONFIGURED,
+                    embedded.url(), (System.nanoTime() - start) / 1_000_000);
+            return embedded.url();
+        }
+
+        private static boolean answers(String url) {
+            Matcher hostPort = HOST_PORT.matcher(url);
+            if (!hostPort.matches()) {
+                return true; // not ours to parse: let the driver say what is wrong with it
+            }
+            int port = hostPort.group(2) == null ? 5432 : Integer.parseInt(hostPort.group(2));
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(hostPort.group(1), port), 1000);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
+
     /** A private schema in the test database, made now; its URL makes it the connection's only schema. */
     public record Schema(String name) {
 
         /** The JDBC URL for the application: Flyway and JobRunr create their tables in this schema. */
         public String url() {
-            return SERVER + DATABASE + "?currentSchema=" + name;
+            return server() + DATABASE + "?currentSchema=" + name;
         }
 
         /**
@@ -60,7 +110,7 @@ public final class TestPostgres {
 
         /** Drops the schema and everything in it; call it only when no process uses it any more. */
         public void drop() {
-            try (Connection connection = DriverManager.getConnection(SERVER + DATABASE, USER, PASSWORD);
+            try (Connection connection = DriverManager.getConnection(server() + DATABASE, USER, PASSWORD);
                  Statement statement = connection.createStatement()) {
                 statement.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
             } catch (SQLException e) {
@@ -80,7 +130,7 @@ public final class TestPostgres {
         createDatabaseIfMissing();
         long now = System.currentTimeMillis() / 1000;
         String name = PREFIX + purpose + "_" + now + "_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        try (Connection connection = DriverManager.getConnection(SERVER + DATABASE, USER, PASSWORD);
+        try (Connection connection = DriverManager.getConnection(server() + DATABASE, USER, PASSWORD);
              Statement statement = connection.createStatement()) {
             List<String> stale = new ArrayList<>();
             try (ResultSet rs = statement.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'it\\_%'")) {
@@ -102,7 +152,7 @@ public final class TestPostgres {
     }
 
     private static void createDatabaseIfMissing() {
-        try (Connection connection = DriverManager.getConnection(SERVER + "postgres", USER, PASSWORD);
+        try (Connection connection = DriverManager.getConnection(server() + "postgres", USER, PASSWORD);
              Statement statement = connection.createStatement()) {
             try (ResultSet rs = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
                 if (rs.next()) {
@@ -122,8 +172,8 @@ public final class TestPostgres {
     }
 
     private static IllegalStateException unreachable(SQLException e) {
-        return new IllegalStateException("PostgreSQL test database " + SERVER + DATABASE + " (user " + USER + ") is not usable: "
-                + e.getMessage().replaceAll("\\.+$", "") + ". Start PostgreSQL (.ci/run does, and creates the database) or point "
-                + "-Dpastiche.test.postgres.url at one.", e);
+        return new IllegalStateException("PostgreSQL test database " + server() + DATABASE + " (user " + USER + ") is not usable: "
+                + e.getMessage().replaceAll("\\.+$", "") + ". Fix that server, point -Dpastiche.test.postgres.url at another, or "
+                + "let the tests start their own with -Dpastiche.test.postgres=embedded.", e);
     }
 }
