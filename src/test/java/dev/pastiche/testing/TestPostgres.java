@@ -36,6 +36,8 @@ public final class TestPostgres {
     private static final String MODE = System.getProperty("pastiche.test.postgres", "auto");
     private static final String CONFIGURED = System.getProperty("pastiche.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/");
     private static final Pattern HOST_PORT = Pattern.compile("jdbc:postgresql://([^:/]+)(?::(\\d+))?/.*");
+    /** The server the tests use, as a JDBC URL ending in a slash. */
+    public static final String SERVER = choose();
     public static final String DATABASE = System.getProperty("pastiche.test.postgres.database", "pastiche_test");
     public static final String USER = System.getProperty("pastiche.test.postgres.user", "postgres");
     public static final String PASSWORD = System.getProperty("pastiche.test.postgres.password", "");
@@ -47,43 +49,33 @@ public final class TestPostgres {
     private TestPostgres() {
     }
 
-    /** The server the tests use, as a JDBC URL ending in a slash: chosen (and, if embedded, started) once per JVM. */
-    public static String server() {
-        return Server.URL;
+    /** Chooses, and when it must starts, the server: on first use of this class, by tests that all need it. */
+    private static String choose() {
+        if (MODE.equals("server") || (MODE.equals("auto") && answers(CONFIGURED))) {
+            return CONFIGURED;
+        }
+        if (!MODE.equals("auto") && !MODE.equals("embedded")) {
+            throw new IllegalArgumentException("pastiche.test.postgres is auto, server or embedded, not " + MODE);
+        }
+        long start = System.nanoTime();
+        EmbeddedPostgresServer embedded = EmbeddedPostgresServer.startForThisJvm(Path.of("target", "embedded-postgres"));
+        System.err.printf("TestPostgres: %s; started an embedded PostgreSQL at %s in %d ms%n",
+                MODE.equals("embedded") ? "pastiche.test.postgres=embedded" : "no PostgreSQL answers at " + CONFIGURED,
+                embedded.url(), (System.nanoTime() - start) / 1_000_000);
+        return embedded.url();
     }
 
-    /** Lazily, so that test classes that never use PostgreSQL start nothing. */
-    private static final class Server {
-
-        static final String URL = choose();
-
-        private static String choose() {
-            if (MODE.equals("server") || (MODE.equals("auto") && answers(CONFIGURED))) {
-                return CONFIGURED;
-            }
-            if (!MODE.equals("auto") && !MODE.equals("embedded")) {
-                throw new IllegalArgumentException("pastiche.test.postgres is auto, server or embedded, not " + MODE);
-            }
-            long start = System.nanoTime();
-            EmbeddedPostgresServer embedded = EmbeddedPostgresServer.startForThisJvm(Path.of("target", "embedded-postgres"));
-            System.err.printf("TestPostgres: %s; started an embedded PostgreSQL at %s in %d ms%n",
-                    MODE.equals("embedded") ? "pastiche.test.postgres=embedded" : "no PostgreSQL answers at " + CONFIGURED,
-                    embedded.url(), (System.nanoTime() - start) / 1_000_000);
-            return embedded.url();
+    private static boolean answers(String url) {
+        Matcher hostPort = HOST_PORT.matcher(url);
+        if (!hostPort.matches()) {
+            return true; // not ours to parse: let the driver say what is wrong with it
         }
-
-        private static boolean answers(String url) {
-            Matcher hostPort = HOST_PORT.matcher(url);
-            if (!hostPort.matches()) {
-                return true; // not ours to parse: let the driver say what is wrong with it
-            }
-            int port = hostPort.group(2) == null ? 5432 : Integer.parseInt(hostPort.group(2));
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(hostPort.group(1), port), 1000);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
+        int port = hostPort.group(2) == null ? 5432 : Integer.parseInt(hostPort.group(2));
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(hostPort.group(1), port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -92,7 +84,7 @@ public final class TestPostgres {
 
         /** The JDBC URL for the application: Flyway and JobRunr create their tables in this schema. */
         public String url() {
-            return server() + DATABASE + "?currentSchema=" + name;
+            return SERVER + DATABASE + "?currentSchema=" + name;
         }
 
         /**
@@ -110,7 +102,7 @@ public final class TestPostgres {
 
         /** Drops the schema and everything in it; call it only when no process uses it any more. */
         public void drop() {
-            try (Connection connection = DriverManager.getConnection(server() + DATABASE, USER, PASSWORD);
+            try (Connection connection = DriverManager.getConnection(SERVER + DATABASE, USER, PASSWORD);
                  Statement statement = connection.createStatement()) {
                 statement.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
             } catch (SQLException e) {
@@ -130,7 +122,7 @@ public final class TestPostgres {
         createDatabaseIfMissing();
         long now = System.currentTimeMillis() / 1000;
         String name = PREFIX + purpose + "_" + now + "_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        try (Connection connection = DriverManager.getConnection(server() + DATABASE, USER, PASSWORD);
+        try (Connection connection = DriverManager.getConnection(SERVER + DATABASE, USER, PASSWORD);
              Statement statement = connection.createStatement()) {
             List<String> stale = new ArrayList<>();
             try (ResultSet rs = statement.executeQuery("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'it\\_%'")) {
@@ -152,7 +144,7 @@ public final class TestPostgres {
     }
 
     private static void createDatabaseIfMissing() {
-        try (Connection connection = DriverManager.getConnection(server() + "postgres", USER, PASSWORD);
+        try (Connection connection = DriverManager.getConnection(SERVER + "postgres", USER, PASSWORD);
              Statement statement = connection.createStatement()) {
             try (ResultSet rs = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
                 if (rs.next()) {
@@ -172,7 +164,7 @@ public final class TestPostgres {
     }
 
     private static IllegalStateException unreachable(SQLException e) {
-        return new IllegalStateException("PostgreSQL test database " + server() + DATABASE + " (user " + USER + ") is not usable: "
+        return new IllegalStateException("PostgreSQL test database " + SERVER + DATABASE + " (user " + USER + ") is not usable: "
                 + e.getMessage().replaceAll("\\.+$", "") + ". Fix that server, point -Dpastiche.test.postgres.url at another, or "
                 + "let the tests start their own with -Dpastiche.test.postgres=embedded.", e);
     }
