@@ -19,6 +19,12 @@ public interface BlobStore {
     /** Removes the blob if present. */
     void delete(String key);
 
+    /**
+     * Checks, quickly and without touching any blob, that the store can take a put now (readiness asks
+     * it every few seconds); throws {@link BlobStoreUnavailableException} saying why when it cannot.
+     */
+    void probe();
+
     /** A key is 64 lowercase hex digits; anything else (a path, say) is refused. */
     static String checkKey(String key) {
         if (key == null || !key.matches("[0-9a-f]{64}")) {

@@ -111,6 +111,23 @@ public class FilesystemBlobStore implements BlobStore {
         }
     }
 
+    /** Writable as a put needs it: the folders made again if they went, a file created, flushed and removed. */
+    @Override
+    public void probe() {
+        try {
+            Files.createDirectories(incoming);
+            Path probe = Files.createTempFile(incoming, "probe", ".part");
+            try (FileChannel channel = FileChannel.open(probe, StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(new byte[] {1}));
+                channel.force(true);
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+        } catch (IOException e) {
+            throw new BlobStoreUnavailableException("cannot write under " + root, e);
+        }
+    }
+
     private Path path(String key) {
         BlobStore.checkKey(key);
         return root.resolve(key.substring(0, 2)).resolve(key.substring(2, 4)).resolve(key);

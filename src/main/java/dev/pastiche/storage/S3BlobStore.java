@@ -17,6 +17,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  */
 public class S3BlobStore implements BlobStore, AutoCloseable {
 
+    /** Under Kubernetes' default probe timeout (1 s), so that a slow store reads as DOWN rather than as a dead pod. */
+    static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofMillis(800);
+
     private final S3Client s3;
     private final String bucket;
     private final String prefix;
@@ -86,6 +89,21 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
             }
             return null;
         });
+    }
+
+    /**
+     * A HeadBucket within {@link #PROBE_TIMEOUT}, retries included: the bucket exists and these
+     * credentials may use it. A refusal (403: no {@code s3:ListBucket}, or bad credentials; 404: no
+     * such bucket) counts as unavailable too, since puts would fail the same way.
+     */
+    @Override
+    public void probe() {
+        try {
+            reachable("reach bucket " + bucket, () -> s3.headBucket(request -> request.bucket(bucket)
+                    .overrideConfiguration(call -> call.apiCallTimeout(PROBE_TIMEOUT))));
+        } catch (software.amazon.awssdk.awscore.exception.AwsServiceException e) {
+            throw new BlobStoreUnavailableException("bucket " + bucket + " answered " + e.statusCode(), e);
+        }
     }
 
     /** The store's outages (no connection, a 5xx) as {@link BlobStoreUnavailableException}; its answers otherwise as they are. */

@@ -20,17 +20,19 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         ProblemType type = status == 404 ? ProblemType.NOT_FOUND
                 : status == 413 ? ProblemType.PAYLOAD_TOO_LARGE : status >= 500 ? ProblemType.INTERNAL : ProblemType.VALIDATION;
         String detail = status == 400 ? "the server could not read the request: its path or a header holds something it refuses "
-                + "(an encoded slash, a NUL, a backslash, a malformed request line); send a plain URL of API.md"
+                + "(an encoded slash, a NUL, a backslash, a malformed request line) or the request line and headers are larger than "
+                + "it reads (8 KB unless server.max-http-request-header-size says otherwise); send a plain URL of API.md"
                 : "the request could not be handled (" + status + ")";
         try {
             response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             response.setCharacterEncoding(StandardCharsets.UTF_8.name());
             Writer writer = response.getReporter();
             if (writer != null) {
-                // the status stays the container's; the type says what kind of problem it is
+                // the status stays the container's; the type says what kind of problem it is. No instance when
+                // the request line itself could not be read (one over the size limit, say)
                 String uri = request.getRequestURI();
                 writer.write("{\"type\":\"" + type.uri() + "\",\"title\":\"" + type.title() + "\",\"status\":" + status
-                        + ",\"detail\":\"" + detail + "\"" + (uri == null ? "" : ",\"instance\":\"" + ProblemResponses.jsonEscape(uri) + "\"")
+                        + ",\"detail\":\"" + detail + "\"" + (uri == null || uri.isEmpty() ? "" : ",\"instance\":\"" + ProblemResponses.jsonEscape(uri) + "\"")
                         + "}");
                 response.finishResponse();
             }

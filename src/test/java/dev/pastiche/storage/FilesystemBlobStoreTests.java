@@ -69,4 +69,22 @@ class FilesystemBlobStoreTests {
         assertThatThrownBy(() -> store.get("../../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store.delete("ABC")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void probeWritesNothingItLeavesAndFailsWhileTheFolderIsAFile() throws Exception {
+        Path folder = root.resolve("blobs");
+        BlobStore store = new FilesystemBlobStore(folder);
+        store.probe();
+        try (var files = Files.walk(folder)) {
+            assertThat(files.filter(Files::isRegularFile)).as("the probe's file is removed").isEmpty();
+        }
+
+        org.springframework.util.FileSystemUtils.deleteRecursively(folder);
+        Files.writeString(folder, "not a folder");
+        assertThatThrownBy(store::probe).isInstanceOf(BlobStoreUnavailableException.class).hasMessageContaining(folder.toString());
+
+        Files.delete(folder);
+        store.probe(); // the folders are made again, as a put would
+        assertThat(Files.isDirectory(folder.resolve("incoming"))).isTrue();
+    }
 }

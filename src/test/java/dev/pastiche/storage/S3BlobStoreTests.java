@@ -140,6 +140,30 @@ class S3BlobStoreTests {
     }
 
     @Test
+    void probePassesOnTheBucketAndFailsWithoutIt() {
+        store.probe();
+        assertThat(operations).containsExactly("HeadBucket");
+
+        try (S3BlobStore missing = new S3BlobStore(mock.client(), "no-such-bucket", "")) {
+            assertThatThrownBy(missing::probe).isInstanceOf(BlobStoreUnavailableException.class).hasMessageContaining("404");
+        }
+    }
+
+    /** Readiness asks every few seconds, under a 1 s probe timeout: a store that never answers is DOWN within PROBE_TIMEOUT. */
+    @Test
+    void probeOfAStoreThatNeverAnswersGivesUpQuickly() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             S3Client client = S3Client.builder().endpointOverride(java.net.URI.create("http://127.0.0.1:" + silent.getLocalPort()))
+                     .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
+                     .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create()).build()) {
+            S3BlobStore hanging = new S3BlobStore(client, "blobs", "");
+            long start = System.nanoTime();
+            assertThatThrownBy(hanging::probe).isInstanceOf(BlobStoreUnavailableException.class);
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(S3BlobStore.PROBE_TIMEOUT.plusMillis(700));
+        }
+    }
+
+    @Test
     void typeS3WiresAnS3StoreOnTheConfiguredServer() {
         new ApplicationContextRunner()
                 .withUserConfiguration(StorageConfiguration.class, BindStorageProperties.class)

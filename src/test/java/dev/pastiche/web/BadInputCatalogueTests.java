@@ -391,6 +391,26 @@ class BadInputCatalogueTests {
                 refused("another key's classifier", 404, "not-found", t -> t.get(CLASSIFIERS + "/" + t.classifier(BETA))),
                 refused("deleting another key's classifier", 404, "not-found",
                         t -> t.api.delete(CLASSIFIERS + "/" + t.classifier(BETA), "Authorization", ALPHA)),
+                // --- errors from below the handlers: every one a problem too (issue 16) ---------------------------
+                refused("an unknown path outside the API", 404, "not-found", t -> t.api.get("/no-such-page.html")),
+                refused("an unknown path under /v1", 404, "not-found", t -> t.get("/v1/no-such-thing")),
+                refused("DELETE on the models", 405, "method-not-allowed",
+                        t -> t.api.send("DELETE", "/v1/models", HttpRequest.BodyPublishers.noBody(), "Authorization", ALPHA)),
+                refused("POST to the readiness probe", 405, "method-not-allowed",
+                        t -> t.api.send("POST", "/actuator/health/readiness", HttpRequest.BodyPublishers.noBody())),
+                refused("feature maps (a PNG) with Accept: application/json only", 406, "not-acceptable", t -> t.api.post(FEATURE_MAPS,
+                        new Multipart().png("image", CONTENT).field("layer", "block1_conv1"), "Authorization", ALPHA, "Accept", "application/json")),
+                refused("events (a stream) with Accept: application/json only", 406, "not-acceptable",
+                        t -> t.api.get(JOBS + "/" + t.alphaJob + "/events", "Authorization", ALPHA, "Accept", "application/json")),
+                refused("a form-urlencoded body", 415, "unsupported-media-type",
+                        t -> t.raw("POST", DISTANCE, "application/x-www-form-urlencoded", ascii("reference=a.png&candidate=b.png"))),
+                refused("a 64 KB header (over server.max-http-request-header-size)", 400, "validation",
+                        t -> t.api.get("/v1/models", "Authorization", ALPHA, "X-Padding", "p".repeat(64 * 1024)),
+                        BadInputCatalogueTests::saysNothingOfTheServer),
+                // unread, the request line gives the problem no instance
+                answered("a 64 KB query string (the request line over the same limit)", 400,
+                        t -> t.get("/v1/models?padding=" + "p".repeat(64 * 1024)),
+                        problemWithoutInstance("validation").andThen(BadInputCatalogueTests::saysNothingOfTheServer)),
                 // --- keys --------------------------------------------------------------------------------------
                 refused("no API key", 401, "unauthorized", t -> t.api.get(JOBS + "/" + t.alphaJob)),
                 refused("unknown API key", 401, "unauthorized", t -> t.api.get(JOBS, "Authorization", "Bearer not-a-key")),
@@ -491,6 +511,17 @@ class BadInputCatalogueTests {
     private static Arguments answered(String name, int status, Function<BadInputCatalogueTests, HttpResponse<byte[]>> call,
             Consumer<HttpResponse<byte[]>> check) {
         return Arguments.of(Named.of(name, new Case(status, null, call, check)));
+    }
+
+    private static Consumer<HttpResponse<byte[]>> problemWithoutInstance(String slug) {
+        return response -> {
+            assertThat(ApiClient.contentType(response)).startsWith("application/problem+json");
+            assertThat(json(response).path("type").asString()).isEqualTo(ProblemType.BASE + slug);
+            assertThat(json(response).path("status").asInt()).isEqualTo(response.statusCode());
+            assertThat(json(response).path("title").asString()).isNotBlank();
+            assertThat(json(response).path("detail").asString()).isNotBlank();
+            assertThat(json(response).has("instance")).isFalse();
+        };
     }
 
     /**

@@ -8,7 +8,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 
 /**
  * The whole service as the reliability tests see it: three API keys, a CORS allow-list, a per-key
- * rate limit, low size limits (so size errors need only small uploads) and no job worker (jobs
+ * rate limit, low size limits (so size errors need only small uploads), a scoring queue of one, and no job worker (jobs
  * stay as the API leaves them, as on a cluster's API pods). One annotation, so the test classes
  * that use it share one application context.
  */
@@ -25,6 +25,8 @@ import org.springframework.boot.test.context.SpringBootTest;
         "spring.servlet.multipart.max-request-size=1MB",
         "pastiche.image.max-pixels=100000",
         "pastiche.classifiers.max-uncompressed=4MB",
+        // one scoring request computing and one waiting at most: the tests score one at a time, but for the queue's own
+        "pastiche.model.max-queued=1",
         "jobrunr.background-job-server.enabled=false"})
 @interface GuardedServiceTest {
 

@@ -119,6 +119,43 @@ class SecurityTests {
         assertThat(api.get("/v1/models", "Authorization", key).statusCode()).isEqualTo(200);
     }
 
+    /**
+     * Scoring requests beyond {@code pastiche.model.max-queued} (1 here) waiting for the forward pass
+     * are refused at once with 503 {@code queue-full} and {@code Retry-After}; the others are scored.
+     */
+    @Test
+    void scoringBeyondMaxQueuedIs503QueueFullWithRetryAfter() throws Exception {
+        ApiClient.Multipart pair = new ApiClient.Multipart().png("reference", ApiClient.Images.png(ApiClient.Images.pattern(128, 128, 1)))
+                .png("candidate", ApiClient.Images.png(ApiClient.Images.pattern(128, 128, 2)));
+        List<java.util.concurrent.Future<HttpResponse<byte[]>>> sent = new ArrayList<>();
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(8);
+        List<HttpResponse<byte[]>> responses = new ArrayList<>();
+        try {
+            java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(8);
+            for (int i = 0; i < 8; i++) {
+                sent.add(threads.submit(() -> {
+                    ready.countDown();
+                    ready.await();
+                    return api.post("/v1/perceptual-distance", pair, "Authorization", bearer(GuardedServiceTest.BETA));
+                }));
+            }
+            for (var response : sent) {
+                responses.add(response.get(2, java.util.concurrent.TimeUnit.MINUTES));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        List<HttpResponse<byte[]>> refused = responses.stream().filter(r -> r.statusCode() != 200).toList();
+        assertThat(refused).as("one computes, one waits: the rest cannot all have been scored").isNotEmpty();
+        assertThat(responses.size() - refused.size()).as("scored").isGreaterThanOrEqualTo(1);
+        for (HttpResponse<byte[]> response : refused) {
+            JsonNode problem = assertProblem(response, 503, "queue-full", "/v1/perceptual-distance");
+            assertThat(problem.path("detail").asString()).contains("pastiche.model.max-queued");
+            assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        }
+    }
+
     @Test
     void actuatorExposesOnlyHealthInfoAndPrometheus() {
         JsonNode links = json(api.get("/actuator")).path("_links");

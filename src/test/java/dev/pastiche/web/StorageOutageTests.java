@@ -20,7 +20,8 @@ import org.springframework.util.FileSystemUtils;
 /**
  * Outages of the service's storage answer 503 {@code storage-unavailable} with {@code Retry-After}
  * (API.md), not 500: the database's connection pool closed (every connection refused), and the
- * blob store's folder gone with a file in its place, after which the store recovers by itself.
+ * blob store's folder gone with a file in its place, during which readiness is DOWN, after which the
+ * store recovers by itself.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"pastiche.weights.source=random",
         "spring.datasource.hikari.connection-timeout=250", "pastiche.storage.root=target/outage-blobs", "jobrunr.background-job-server.enabled=false"})
@@ -29,6 +30,7 @@ class StorageOutageTests {
 
     private static final String JOBS = "/v1/style-transfers";
     private static final Path BLOBS = Path.of("target/outage-blobs");
+    private static final String READINESS = "/actuator/health/readiness";
 
     @LocalServerPort
     int port;
@@ -62,12 +64,15 @@ class StorageOutageTests {
     @org.junit.jupiter.api.Order(1)
     void aBlobStoreOutageIs503WithRetryAfterAndPasses() throws Exception {
         ApiClient api = new ApiClient(port);
+        assertThat(api.get(READINESS).statusCode()).as("ready before the outage").isEqualTo(200);
         FileSystemUtils.deleteRecursively(BLOBS);
         Files.createDirectories(BLOBS.getParent());
         Files.writeString(BLOBS, "not a folder");
         HttpResponse<byte[]> refused;
+        HttpResponse<byte[]> readinessDuring;
         try {
             refused = api.post(JOBS, job(3));
+            readinessDuring = api.get(READINESS);
         } finally {
             Files.delete(BLOBS);
             Files.createDirectories(BLOBS);
@@ -75,6 +80,9 @@ class StorageOutageTests {
 
         assertProblem(refused, 503, "storage-unavailable", JOBS);
         assertThat(refused.headers().firstValue("Retry-After")).contains("5");
+        assertThat(readinessDuring.statusCode()).as("readiness while the store cannot be written").isEqualTo(503);
+        assertThat(json(readinessDuring).path("status").asString()).isEqualTo("DOWN");
+        assertThat(api.get(READINESS).statusCode()).as("ready again once the folder is back").isEqualTo(200);
         assertThat(api.post(JOBS, job(3)).statusCode()).as("back once the folder is").isEqualTo(202);
     }
 }
