@@ -62,7 +62,7 @@ class ModelsController {
     record ArchitectureResponse(String name, Input input, List<LayerRow> layers, Totals totals) {
     }
 
-    @Operation(summary = "List the VGG variants and describe the extractor in use")
+    @Operation(operationId = "listModels", summary = "List the VGG variants and describe the extractor in use")
     @GetMapping
     ModelsResponse models() {
         List<VariantSummary> variants = Arrays.stream(VggVariant.values())
@@ -79,7 +79,7 @@ class ModelsController {
                 info.styleLayers(), info.weights(), info.ready()), metrics);
     }
 
-    @Operation(summary = "The architecture table of a variant for an input size",
+    @Operation(operationId = "getModelArchitecture", summary = "The architecture table of a variant for an input size",
             description = "Every layer with its torchvision index, output shape, receptive field (r += (k − 1)·j; j *= s) "
                     + "and parameter count. Taps (blockB_convC) are the outputs of the ReLU after each convolution. "
                     + "receptiveField is null for the classifier layers, which see the whole input.")
