@@ -7,10 +7,11 @@ import dev.pastiche.job.StyleTransferService;
 import dev.pastiche.job.Webhook;
 import dev.pastiche.transfer.TransferOptions;
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.media.Schema;
-import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -122,7 +123,7 @@ class StyleTransferController {
 
     @ApiResponse(responseCode = "200", description = "The stream: `event:` progress, preview, succeeded, failed or cancelled; "
             + "`id:` the event's number; `data:` the job as JSON (the JobView schema)", content = @Content(
-            mediaType = MediaType.TEXT_EVENT_STREAM_VALUE, schema = @Schema(type = "string"), examples = @io.swagger.v3.oas.annotations.media.ExampleObject(
+            mediaType = MediaType.TEXT_EVENT_STREAM_VALUE, schema = @Schema(type = "string", format = "binary"), examples = @ExampleObject(
                     name = "progress", value = "id:3\nevent:progress\ndata:{\"id\":\"4c1f0f0e-8a4e-4a59-9a62-6d1b1f2a7c3e\",\"status\":\"running\"}\n\n")))
     @Problems(ProblemType.STORAGE_UNAVAILABLE)
     @Operation(operationId = "streamStyleTransferEvents", summary = "The job's changes as server-sent events",
