@@ -9,6 +9,7 @@ import dev.pastiche.vgg.VggVariant;
 import dev.pastiche.vgg.weights.WeightsInfo;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.Arrays;
 import java.util.List;
@@ -86,7 +87,9 @@ class ModelsController {
     @GetMapping("/{variant}")
     ArchitectureResponse architecture(
             @Parameter(description = "vgg11, vgg13, vgg16, vgg19 or one of them with _bn") @PathVariable String variant,
+            @Parameter(schema = @Schema(type = "integer", format = "int32", minimum = "" + VggArchitecture.MIN_INPUT, maximum = "" + MAX_INPUT, defaultValue = "224"))
             @RequestParam(defaultValue = "224") int height,
+            @Parameter(schema = @Schema(type = "integer", format = "int32", minimum = "" + VggArchitecture.MIN_INPUT, maximum = "" + MAX_INPUT, defaultValue = "224"))
             @RequestParam(defaultValue = "224") int width) {
         VggVariant v = VggVariant.find(variant).orElseThrow(() -> new ApiProblemException(ProblemType.NOT_FOUND,
                 "there is no variant '" + variant + "'; use one of "

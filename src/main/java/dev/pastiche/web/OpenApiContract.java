@@ -1,6 +1,7 @@
 package dev.pastiche.web;
 
 import dev.pastiche.job.JobOptions;
+import dev.pastiche.job.JobStatus;
 import dev.pastiche.job.Webhook;
 import dev.pastiche.transfer.OptionRange;
 import dev.pastiche.transfer.TransferOptions;
@@ -118,6 +119,10 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
         ApiResponse response = new ApiResponse().description(String.join("; ", types.stream()
                         .map(t -> "`" + t.slug() + "`: " + ProblemDescriptions.of(t)).toList()))
                 .content(new Content().addMediaType(PROBLEM_JSON, media));
+        if (types.contains(ProblemType.UNAUTHORIZED)) {
+            response.addHeaderObject(HttpHeaders.WWW_AUTHENTICATE, new Header().description("The scheme to authenticate with")
+                    .schema(new StringSchema()._enum(List.of("Bearer"))));
+        }
         if (types.stream().anyMatch(RETRY_AFTER::contains)) {
             response.addHeaderObject(HttpHeaders.RETRY_AFTER, new Header().description("Seconds to wait before retrying")
                     .schema(new IntegerSchema().minimum(BigDecimal.ONE)));
@@ -219,6 +224,10 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
     public void customise(OpenAPI openApi) {
         openApi.getComponents().addSchemas(PROBLEM, problemSchema());
         openApi.getComponents().addSchemas(STYLE_TRANSFER_OPTIONS, styleTransferOptions());
+        Schema<?> job = openApi.getComponents().getSchemas().get("JobView");
+        if (job != null && job.getProperties() != null && job.getProperties().get("status") instanceof StringSchema status) {
+            status._enum(Arrays.stream(JobStatus.values()).map(JobStatus::label).toList());
+        }
     }
 
     private static Schema<?> problemSchema() {

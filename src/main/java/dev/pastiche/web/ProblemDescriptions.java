@@ -1,8 +1,8 @@
 package dev.pastiche.web;
 
 /**
- * When each problem of API.md happens, and a detail the service really writes for it, for the
- * OpenAPI document's responses and examples.
+ * When each problem of API.md happens, and a detail as the service writes it (the messages of the
+ * exceptions and filters that answer it), for the OpenAPI document's responses and examples.
  */
 final class ProblemDescriptions {
 
@@ -33,18 +33,20 @@ final class ProblemDescriptions {
     static String example(ProblemType type) {
         return switch (type) {
             case VALIDATION -> "iterations: must be between 1 and 5000, got 0";
-            case UNAUTHORIZED -> "send an API key as Authorization: Bearer <key>";
-            case NOT_FOUND -> "no style transfer 4c1f0f0e-8a4e-4a59-9a62-6d1b1f2a7c3e";
+            case UNAUTHORIZED -> "this API needs an API key: send Authorization: Bearer <key>";
+            case NOT_FOUND -> "there is no style-transfer job 4c1f0f0e-8a4e-4a59-9a62-6d1b1f2a7c3e";
             case METHOD_NOT_ALLOWED -> "DELETE is not supported here; use GET";
             case NOT_ACCEPTABLE -> "this resource is available as image/png";
             case NOT_READY -> "job 4c1f0f0e-8a4e-4a59-9a62-6d1b1f2a7c3e is running; its result exists once it has succeeded";
-            case IDEMPOTENCY_CONFLICT -> "Idempotency-Key 'upload-42' was used with a different request";
-            case PAYLOAD_TOO_LARGE -> "the upload is larger than the service accepts (20MB per file, 60MB per request)";
-            case UNSUPPORTED_MEDIA_TYPE -> "reference is not a PNG or JPEG image (sniffed from its bytes)";
+            case IDEMPOTENCY_CONFLICT -> "Idempotency-Key 'upload-42' was used before with a different request; use a new key for a new request";
+            case PAYLOAD_TOO_LARGE -> "the upload is larger than allowed (see spring.servlet.multipart.max-file-size); send smaller files";
+            case UNSUPPORTED_MEDIA_TYPE -> "reference is not a PNG or JPEG image (judged by its content, not its name or declared type); "
+                    + "send a PNG or JPEG file";
             case INVALID_IMAGE -> "candidate is 64×48 but reference is 48×64; send images of one size or resize=true";
-            case IMAGE_TOO_LARGE -> "reference declares 60000×60000 = 3600000000 pixels; the limit is 16777216 (pastiche.image.max-pixels)";
+            case IMAGE_TOO_LARGE -> "reference is 60000×60000 = 3600000000 pixels; the limit is 16777216 (pastiche.image.max-pixels): "
+                    + "scale it down";
             case RATE_LIMITED -> "this API key has used its 600 requests per minute (bursts of 100); retry after 2 s";
-            case QUEUE_FULL -> "64 jobs are waiting (pastiche.jobs.max-queued); retry later";
+            case QUEUE_FULL -> "64 style-transfer jobs are waiting already (pastiche.jobs.max-queued); retry later";
             case MODEL_UNAVAILABLE -> "pretrained weights are required (pastiche.weights.require-pretrained) but none were found; "
                     + "set pastiche.weights.path";
             case STORAGE_UNAVAILABLE -> "the service's storage (its database or blob store) cannot be reached just now, so the request "

@@ -299,6 +299,7 @@ class ScoringController {
     ResponseEntity<byte[]> featureMaps(
             @RequestPart("image") MultipartFile image,
             @RequestParam("layer") String layer,
+            @Parameter(schema = @Schema(type = "integer", format = "int32", minimum = "1", maximum = "" + MAX_CHANNELS, defaultValue = "64"))
             @RequestParam(name = "channels", defaultValue = "64") int channels) {
         if (channels < 1 || channels > MAX_CHANNELS) {
             throw ApiProblemException.invalidField("channels", "must be between 1 and " + MAX_CHANNELS + ", got " + channels);

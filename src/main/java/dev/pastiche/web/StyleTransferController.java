@@ -7,6 +7,7 @@ import dev.pastiche.job.StyleTransferService;
 import dev.pastiche.job.Webhook;
 import dev.pastiche.transfer.TransferOptions;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
@@ -77,6 +78,8 @@ class StyleTransferController {
     ResponseEntity<JobView> create(@RequestPart("content") MultipartFile content, @RequestPart("style") List<MultipartFile> styles,
             @RequestPart(value = "mask", required = false) List<MultipartFile> masks,
             @RequestPart(value = "options", required = false) @JsonPart(OpenApiContract.STYLE_TRANSFER_OPTIONS) String options,
+            @Parameter(description = "A repeat with the same key and request returns the first answer; with another request, 409",
+                    schema = @Schema(minLength = 1, maxLength = MAX_IDEMPOTENCY_KEY))
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
             @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
@@ -104,7 +107,8 @@ class StyleTransferController {
     @Problems(ProblemType.STORAGE_UNAVAILABLE)
     @Operation(operationId = "listStyleTransfers", summary = "Jobs, newest first", description = "next is the cursor of the following page, null on the last")
     @GetMapping
-    Page list(@RequestParam(required = false) String status, @RequestParam(defaultValue = "20") int limit,
+    Page list(@RequestParam(required = false) String status,
+            @Parameter(schema = @Schema(type = "integer", format = "int32", minimum = "1", maximum = "" + MAX_PAGE, defaultValue = "20")) @RequestParam(defaultValue = "20") int limit,
             @RequestParam(required = false) UUID cursor, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         if (limit < 1 || limit > MAX_PAGE) {
             throw ApiProblemException.invalidField("limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);

@@ -78,8 +78,8 @@ class OpenApiClientTests {
                 .optimizer(StyleTransferOptions.OptimizerEnum.ADAM).seed(7L).outputFormat(StyleTransferOptions.OutputFormatEnum.PNG);
 
         JobView created = jobs.createStyleTransfer(content, List.of(style), null, List.of(), options);
-        assertThat(created.getStatus()).isIn("queued", "running");
-        JobView done = await(created.getId(), "succeeded");
+        assertThat(created.getStatus()).isIn(JobView.StatusEnum.QUEUED, JobView.StatusEnum.RUNNING);
+        JobView done = await(created.getId(), JobView.StatusEnum.SUCCEEDED);
         assertThat(done.getFinishedAt()).isNotNull();
         BufferedImage result = ImageIO.read(jobs.getStyleTransferResult(created.getId()));
         assertThat(result.getWidth()).isEqualTo(48);
@@ -92,7 +92,7 @@ class OpenApiClientTests {
                 new JsonOptions().size(48).iterations(5000).optimizer(StyleTransferOptions.OptimizerEnum.ADAM));
         JobView cancelling = jobs.cancelStyleTransfer(longJob.getId());
         assertThat(cancelling.getId()).isEqualTo(longJob.getId());
-        await(longJob.getId(), "cancelled");
+        await(longJob.getId(), JobView.StatusEnum.CANCELLED);
         jobs.deleteStyleTransfer(longJob.getId());
         ApiException gone = catchThrowableOfType(ApiException.class, () -> jobs.getStyleTransfer(longJob.getId()));
         assertThat(gone.getCode()).isEqualTo(404);
@@ -116,11 +116,11 @@ class OpenApiClientTests {
         assertThat(problem.getErrors()).anySatisfy(error -> assertThat(error.getField()).isEqualTo("iterations"));
     }
 
-    private JobView await(UUID id, String status) throws ApiException, InterruptedException {
+    private JobView await(UUID id, JobView.StatusEnum status) throws ApiException, InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         JobView job = jobs.getStyleTransfer(id);
         while (!job.getStatus().equals(status) && System.nanoTime() < deadline) {
-            assertThat(job.getStatus()).as("job %s: %s", id, job.getError()).isNotEqualTo("failed");
+            assertThat(job.getStatus()).as("job %s: %s", id, job.getError()).isNotEqualTo(JobView.StatusEnum.FAILED);
             Thread.sleep(200);
             job = jobs.getStyleTransfer(id);
         }
