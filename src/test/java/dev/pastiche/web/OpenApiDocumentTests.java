@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The contract under review (issue 18): the document the service serves equals the committed
  * docs/openapi.json, so every change of the API shows in a diff. After a deliberate change,
- * regenerate it with {@code ./mvnw test -Dtest=OpenApiDocumentTests -Dopenapi.update=true}.
+ * regenerate it with {@code ./mvnw test-compile surefire:test -Dtest=OpenApiDocumentTests -Dopenapi.update=true}.
  * The context is BatchTests' (default limits, random weights), so it costs no start of its own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "pastiche.weights.source=random")
@@ -43,7 +43,7 @@ class OpenApiDocumentTests {
         JsonNode committed = PRETTY.readTree(Files.readString(COMMITTED, StandardCharsets.UTF_8));
         assertThat(PRETTY.writeValueAsString(served))
                 .as("the served /v3/api-docs differs from docs/openapi.json: review the change, then regenerate it with "
-                        + "./mvnw test -Dtest=OpenApiDocumentTests -Dopenapi.update=true")
+                        + "./mvnw test-compile surefire:test -Dtest=OpenApiDocumentTests -Dopenapi.update=true")
                 .isEqualTo(PRETTY.writeValueAsString(committed));
     }
 }
