@@ -14,9 +14,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public record JobOptions(ResolvedOptions transfer, String outputFormat, Webhook webhook) {
 
+    /** The values of {@code outputFormat}; the first is the default. */
+    public static final java.util.List<String> FORMATS = java.util.List.of("png", "jpeg");
+
     public static String checkFormat(String format) {
-        String f = format == null ? "png" : format.toLowerCase(Locale.ROOT);
-        if (!f.equals("png") && !f.equals("jpeg")) {
+        String f = format == null ? FORMATS.get(0) : format.toLowerCase(Locale.ROOT);
+        if (!FORMATS.contains(f)) {
             throw new IllegalArgumentException("outputFormat must be png or jpeg, got " + format);
         }
         return f;

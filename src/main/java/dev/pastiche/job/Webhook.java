@@ -10,7 +10,7 @@ import java.util.Set;
  */
 public record Webhook(String url, List<String> events) {
 
-    static final Set<String> EVENTS = Set.of("style-transfer.succeeded", "style-transfer.failed", "style-transfer.cancelled");
+    public static final Set<String> EVENTS = Set.of("style-transfer.succeeded", "style-transfer.failed", "style-transfer.cancelled");
 
     boolean wants(String event) {
         return events == null || events.isEmpty() || events.contains(event);

@@ -35,6 +35,35 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
     /** Below this the deepest default style layer (after four pools) is too coarse to carry style. */
     static final int SMALLEST_SIZE = 32;
     static final int MAX_SCALES = 10;
+    /** A loss weight above this only overflows the objective's float32 sums. */
+    static final double MAX_WEIGHT = 1e12;
+
+    /**
+     * The ranges {@link #resolve} holds each numeric option to, by its name in API.md; for a list
+     * option, the range of each of its items. The API's OpenAPI schema shows this same table.
+     * {@code minSize} must also be at most {@code size}, and {@code initialIterations} is checked
+     * against the same limit as {@code iterations}.
+     */
+    public static java.util.Map<String, OptionRange> ranges(TransferProperties limits) {
+        java.util.Map<String, OptionRange> ranges = new java.util.LinkedHashMap<>();
+        ranges.put("size", OptionRange.closed(SMALLEST_SIZE, limits.maxSize()));
+        ranges.put("iterations", OptionRange.closed(1, limits.maxIterations()));
+        ranges.put("initialIterations", OptionRange.closed(1, limits.maxIterations()));
+        ranges.put("learningRate", new OptionRange(0, true, 10, false));
+        ranges.put("averageDecay", new OptionRange(0, false, 1, true));
+        ranges.put("contentWeight", OptionRange.closed(0, MAX_WEIGHT));
+        ranges.put("styleWeight", OptionRange.closed(0, MAX_WEIGHT));
+        ranges.put("tvWeight", OptionRange.closed(0, MAX_WEIGHT));
+        ranges.put("styleWeights", OptionRange.atLeast(0));
+        ranges.put("styleLayerWeights", OptionRange.closed(0, MAX_WEIGHT));
+        ranges.put("styleScale", OptionRange.closed(0.1, 4));
+        ranges.put("styleScales", OptionRange.closed(0.1, 4));
+        ranges.put("scales", OptionRange.closed(1, MAX_SCALES));
+        ranges.put("minSize", OptionRange.closed(SMALLEST_SIZE, limits.maxSize()));
+        ranges.put("previewEvery", OptionRange.closed(1, Integer.MAX_VALUE));
+        ranges.put("deadlineSeconds", OptionRange.atLeast(0));
+        return ranges;
+    }
 
     /** No option given: every default. */
     public static TransferOptions defaults() {
@@ -54,41 +83,34 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
      */
     public ResolvedOptions resolve(int styleCount, boolean masked, TransferProperties limits, ModelProperties model) {
         List<InvalidOptionsException.FieldError> errors = new ArrayList<>();
+        java.util.Map<String, OptionRange> ranges = ranges(limits);
         int resolvedSize = orDefault(size, DEFAULT_SIZE);
-        range(errors, "size", resolvedSize, SMALLEST_SIZE, limits.maxSize());
+        check(errors, ranges, "size", resolvedSize);
         int resolvedIterations = orDefault(iterations, DEFAULT_ITERATIONS);
-        range(errors, "iterations", resolvedIterations, 1, limits.maxIterations());
+        check(errors, ranges, "iterations", resolvedIterations);
         int initial = orDefault(initialIterations, Math.max(1, (int) Math.round(resolvedIterations * DEFAULT_INITIAL_FRACTION)));
-        range(errors, "initialIterations", initial, 1, limits.maxIterations());
+        check(errors, ranges, "initialIterations", initial);
         double rate = orDefault(learningRate, DEFAULT_LEARNING_RATE);
-        if (!(rate > 0 && rate <= 10)) {
-            errors.add(new InvalidOptionsException.FieldError("learningRate", "must be in (0, 10], got " + rate));
-        }
+        check(errors, ranges, "learningRate", rate);
         double decay = orDefault(averageDecay, 0.0);
-        if (!(decay >= 0 && decay < 1)) {
-            errors.add(new InvalidOptionsException.FieldError("averageDecay", "must be in [0, 1) (0 = off; 0.9–0.99 is usual), got " + decay));
-        }
-        double cw = weight(errors, "contentWeight", contentWeight, 1);
-        double sw = weight(errors, "styleWeight", styleWeight, DEFAULT_STYLE_WEIGHT);
-        double tw = weight(errors, "tvWeight", tvWeight, 0);
-        List<Double> blend = styleWeights(errors, styleCount);
+        check(errors, ranges, "averageDecay", decay);
+        double cw = check(errors, ranges, "contentWeight", orDefault(contentWeight, 1.0));
+        double sw = check(errors, ranges, "styleWeight", orDefault(styleWeight, DEFAULT_STYLE_WEIGHT));
+        double tw = check(errors, ranges, "tvWeight", orDefault(tvWeight, 0.0));
+        List<Double> blend = styleWeights(errors, styleCount, ranges.get("styleWeights"));
         double scale = styleScale == null ? 1.0 : styleScale;
-        if (!(scale >= 0.1 && scale <= 4)) {
-            errors.add(new InvalidOptionsException.FieldError("styleScale", "must be between 0.1 and 4, got " + scale));
-        }
-        List<Double> scalesPerStyle = styleScales(errors, styleCount, scale);
+        check(errors, ranges, "styleScale", scale);
+        List<Double> scalesPerStyle = styleScales(errors, styleCount, scale, ranges.get("styleScales"));
         ColorMode color = colorMode(errors);
         int stages = orDefault(scales, 1);
-        range(errors, "scales", stages, 1, MAX_SCALES);
+        check(errors, ranges, "scales", stages);
         // the default follows a small size down, but stays valid itself: a bad size is reported once, as size
         int smallest = orDefault(minSize, Math.max(SMALLEST_SIZE, Math.min(DEFAULT_MIN_SIZE, resolvedSize)));
         range(errors, "minSize", smallest, SMALLEST_SIZE, Math.max(SMALLEST_SIZE, resolvedSize));
         int previews = orDefault(previewEvery, DEFAULT_PREVIEW_EVERY);
-        range(errors, "previewEvery", previews, 1, Integer.MAX_VALUE);
+        check(errors, ranges, "previewEvery", previews);
         long deadline = deadlineSeconds == null ? 0 : deadlineSeconds;
-        if (deadline < 0) {
-            errors.add(new InvalidOptionsException.FieldError("deadlineSeconds", "must be positive, got " + deadline));
-        }
+        check(errors, ranges, "deadlineSeconds", deadline);
         String content = contentLayer == null ? model.contentLayer() : contentLayer;
         layer(errors, "contentLayer", model, content);
         List<String> style = styleLayers == null ? model.styleLayers() : styleLayers;
@@ -96,7 +118,7 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
             errors.add(new InvalidOptionsException.FieldError("styleLayers", "must name at least one layer"));
         }
         style.forEach(l -> layer(errors, "styleLayers", model, l));
-        List<Double> layerWeights = styleLayerWeights(errors, style.size());
+        List<Double> layerWeights = styleLayerWeights(errors, style.size(), ranges.get("styleLayerWeights"));
         if (styleCount < 1 || styleCount > limits.maxStyles()) {
             errors.add(new InvalidOptionsException.FieldError("style", "send 1 to " + limits.maxStyles() + " style images, got " + styleCount));
         }
@@ -119,7 +141,7 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
     }
 
     /** One scale per style, or {@code styleScale} for each. */
-    private List<Double> styleScales(List<InvalidOptionsException.FieldError> errors, int styleCount, double scale) {
+    private List<Double> styleScales(List<InvalidOptionsException.FieldError> errors, int styleCount, double scale, OptionRange each) {
         if (styleScales == null) {
             return java.util.Collections.nCopies(Math.max(styleCount, 0), scale);
         }
@@ -129,8 +151,8 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
             return List.of();
         }
         for (Double s : styleScales) {
-            if (s == null || !(s >= 0.1 && s <= 4)) {
-                errors.add(new InvalidOptionsException.FieldError("styleScales", "each scale must be between 0.1 and 4, got " + s));
+            if (s == null || !each.contains(s)) {
+                errors.add(new InvalidOptionsException.FieldError("styleScales", "each scale must be " + each.describe() + ", got " + s));
                 return List.of();
             }
         }
@@ -146,7 +168,7 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
         return colorMode != null ? colorMode : Boolean.TRUE.equals(preserveColors) ? ColorMode.LUMINANCE : ColorMode.NONE;
     }
 
-    private List<Double> styleLayerWeights(List<InvalidOptionsException.FieldError> errors, int layers) {
+    private List<Double> styleLayerWeights(List<InvalidOptionsException.FieldError> errors, int layers, OptionRange each) {
         if (styleLayerWeights == null) {
             return java.util.Collections.nCopies(layers, 1.0);
         }
@@ -156,15 +178,15 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
             return List.of();
         }
         for (Double w : styleLayerWeights) {
-            if (w == null || !Double.isFinite(w) || w < 0 || w > 1e12) {
-                errors.add(new InvalidOptionsException.FieldError("styleLayerWeights", "weights must be finite, ≥ 0 and ≤ 1e12, got " + w));
+            if (w == null || !each.contains(w)) {
+                errors.add(new InvalidOptionsException.FieldError("styleLayerWeights", "each weight must be " + each.describe() + ", got " + w));
                 return List.of();
             }
         }
         return List.copyOf(styleLayerWeights);
     }
 
-    private List<Double> styleWeights(List<InvalidOptionsException.FieldError> errors, int styleCount) {
+    private List<Double> styleWeights(List<InvalidOptionsException.FieldError> errors, int styleCount, OptionRange each) {
         if (styleWeights == null) {
             return java.util.Collections.nCopies(Math.max(styleCount, 0), styleCount > 0 ? 1.0 / styleCount : 0.0);
         }
@@ -175,8 +197,8 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
         }
         double sum = 0;
         for (Double w : styleWeights) {
-            if (w == null || !Double.isFinite(w) || w < 0) {
-                errors.add(new InvalidOptionsException.FieldError("styleWeights", "weights must be finite and ≥ 0, got " + w));
+            if (w == null || !Double.isFinite(w) || !each.contains(w)) {
+                errors.add(new InvalidOptionsException.FieldError("styleWeights", "weights must be finite and " + each.describe() + ", got " + w));
                 return List.of();
             }
             sum += w;
@@ -196,12 +218,15 @@ public record TransferOptions(Integer size, Integer iterations, Integer initialI
         }
     }
 
-    private static double weight(List<InvalidOptionsException.FieldError> errors, String field, Double value, double fallback) {
-        double v = value == null ? fallback : value;
-        if (!Double.isFinite(v) || v < 0 || v > 1e12) {
-            errors.add(new InvalidOptionsException.FieldError(field, "must be a finite number between 0 and 1e12, got " + v));
+    /** {@code value} checked against its range in {@link #ranges}; returned for use. */
+    private static double check(List<InvalidOptionsException.FieldError> errors, java.util.Map<String, OptionRange> ranges, String field,
+            double value) {
+        OptionRange range = ranges.get(field);
+        if (!range.contains(value)) {
+            errors.add(new InvalidOptionsException.FieldError(field, "must be " + range.describe() + ", got "
+                    + (value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value))));
         }
-        return v;
+        return value;
     }
 
     private static void range(List<InvalidOptionsException.FieldError> errors, String field, long value, long min, long max) {

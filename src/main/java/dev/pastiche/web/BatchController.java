@@ -5,6 +5,11 @@ import dev.pastiche.job.BatchMode;
 import dev.pastiche.job.JobRecord;
 import dev.pastiche.job.StyleTransferService;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,11 +53,15 @@ class BatchController {
     record BatchView(UUID id, String mode, List<UUID> jobs, Map<String, Integer> counts, String results) {
     }
 
-    @Operation(summary = "Start a batch", description = "multipart: content (1–100), style (1–8), options (JSON), mode grid|blend")
+    @Operation(operationId = "createStyleTransferBatch", summary = "Start a batch",
+            description = "multipart: content (1–100), style (1–8), mask (optional, one per style), options (JSON), mode grid|blend")
+    @ApiResponse(responseCode = "202", description = "Queued: the batch and its jobs", headers = @Header(name = "Location", description = "The batch: /v1/style-transfer-batches/{id}", schema = @Schema(type = "string", format = "uri-reference")))
+    @Problems({ProblemType.QUEUE_FULL, ProblemType.STORAGE_UNAVAILABLE})
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<BatchView> create(@RequestPart("content") List<MultipartFile> contents, @RequestPart("style") List<MultipartFile> styles,
             @RequestPart(value = "mask", required = false) List<MultipartFile> masks,
-            @RequestPart(value = "options", required = false) String options, @RequestParam("mode") String mode,
+            @RequestPart(value = "options", required = false) @JsonPart(OpenApiContract.STYLE_TRANSFER_OPTIONS) String options,
+            @Parameter(schema = @Schema(allowableValues = {"grid", "blend"})) @RequestParam("mode") String mode,
             @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         BatchMode batchMode;
         try {
@@ -66,13 +75,18 @@ class BatchController {
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/style-transfer-batches/" + batch.id())).body(view(batch));
     }
 
-    @Operation(summary = "A batch: its jobs and how many are in each state")
+    @Operation(operationId = "getStyleTransferBatch", summary = "A batch: its jobs and how many are in each state")
+    @Problems(ProblemType.STORAGE_UNAVAILABLE)
     @GetMapping("/{id}")
     BatchView get(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         return view(service.batch(owner, id));
     }
 
-    @Operation(summary = "The results of a finished batch as a zip, one image per succeeded job (409 not-ready before)")
+    @Operation(operationId = "getStyleTransferBatchResults",
+            summary = "The results of a finished batch as a zip, one image per succeeded job (409 not-ready before)")
+    @ApiResponse(responseCode = "200", description = "A zip of the results",
+            content = @Content(mediaType = "application/zip", schema = @Schema(type = "string", format = "binary")))
+    @Problems({ProblemType.NOT_READY, ProblemType.STORAGE_UNAVAILABLE})
     @GetMapping(path = "/{id}/results.zip", produces = "application/zip")
     ResponseEntity<byte[]> results(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         ByteArrayOutputStream zip = new ByteArrayOutputStream();

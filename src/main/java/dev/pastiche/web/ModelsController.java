@@ -10,6 +10,7 @@ import dev.pastiche.vgg.VggVariant;
 import dev.pastiche.vgg.weights.WeightsInfo;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.Arrays;
 import java.util.List;
@@ -82,7 +83,7 @@ class ModelsController {
             List<VggArchitecture.Block> blocks, StackingView stacking) {
     }
 
-    @Operation(summary = "List the VGG variants and describe the extractor in use")
+    @Operation(operationId = "listModels", summary = "List the VGG variants and describe the extractor in use")
     @GetMapping
     ModelsResponse models() {
         List<VariantSummary> variants = Arrays.stream(VggVariant.values())
@@ -101,7 +102,7 @@ class ModelsController {
                 new ClassifierView(status.state(), status.keys(), info.ready() ? status.reason() : model.unavailableReason()));
     }
 
-    @Operation(summary = "The architecture table of a variant for an input size",
+    @Operation(operationId = "getModelArchitecture", summary = "The architecture table of a variant for an input size",
             description = "Every layer with its torchvision index, output shape, receptive field (r += (k − 1)·j; j *= s) "
                     + "and parameter count. Taps (blockB_convC) are the outputs of the ReLU after each convolution. "
                     + "receptiveField is null for the classifier layers, which see the whole input. flops: 2 per multiply-add of "
@@ -111,9 +112,12 @@ class ModelsController {
     @GetMapping("/{variant}")
     ArchitectureResponse architecture(
             @Parameter(description = "vgg11, vgg13, vgg16, vgg19 or one of them with _bn") @PathVariable String variant,
+            @Parameter(schema = @Schema(type = "integer", format = "int32", minimum = "" + VggArchitecture.MIN_INPUT, maximum = "" + MAX_INPUT, defaultValue = "224"))
             @RequestParam(defaultValue = "224") int height,
+            @Parameter(schema = @Schema(type = "integer", format = "int32", minimum = "" + VggArchitecture.MIN_INPUT, maximum = "" + MAX_INPUT, defaultValue = "224"))
             @RequestParam(defaultValue = "224") int width,
-            @Parameter(description = "channels C of the 3×3-stacking comparison (in and out)")
+            @Parameter(description = "channels C of the 3×3-stacking comparison (in and out)",
+                    schema = @Schema(type = "integer", format = "int32", minimum = "1", maximum = "" + MAX_STACK_CHANNELS, defaultValue = "512"))
             @RequestParam(defaultValue = "512") int stackChannels) {
         VggVariant v = VggVariant.find(variant).orElseThrow(() -> new ApiProblemException(ProblemType.NOT_FOUND,
                 "there is no variant '" + variant + "'; use one of "

@@ -14,7 +14,10 @@ import dev.pastiche.perception.PerceptionModel;
 import dev.pastiche.perception.PerceptualScorer;
 import dev.pastiche.vgg.weights.WeightsInfo;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
@@ -86,7 +89,8 @@ class ScoringController {
             ModelRef model, MetricCard metric) {
     }
 
-    @Operation(summary = "Perceptual distance between two images",
+    @Problems({ProblemType.MODEL_UNAVAILABLE, ProblemType.QUEUE_FULL})
+    @Operation(operationId = "perceptualDistance", summary = "Perceptual distance between two images",
             description = "content: mean squared difference at the content layer; style: sum over the style layers of the mean "
                     + "squared difference of Gram matrices F·Fᵀ/(C·H·W); features: sum over the style layers of the mean over "
                     + "positions of the squared difference of channel-normalised activations (LPIPS, uncalibrated). "
@@ -119,14 +123,18 @@ class ScoringController {
                 new ModelRef(d.model().variant().id(), d.model().weights()), MetricCard.of(d.model(), wanted, resize ? RESIZE : NO_RESIZE, lpips));
     }
 
-    @Operation(summary = "Where two images differ: a map of the per-pixel distance",
+    @Problems({ProblemType.MODEL_UNAVAILABLE, ProblemType.QUEUE_FULL})
+    @Operation(operationId = "perceptualDistanceMap", summary = "Where two images differ: a map of the per-pixel distance",
             description = "metric content or features (style has no per-position value). Each layer's per-position distance is "
                     + "upsampled bilinearly to the reference's size and combined as the scalar is, so the map's mean is the "
                     + "scalar distance (within 2 %). Default: a PNG heatmap (viridis, 0 to the map's largest value, legend strip "
                     + "below; overlay=true blends it over the reference). Accept: application/json: the values, at most 256 on "
                     + "the long side.")
-    @ApiResponse(responseCode = "200", content = {@Content(mediaType = MediaType.IMAGE_PNG_VALUE),
-            @Content(mediaType = MediaType.APPLICATION_JSON_VALUE)})
+    @ApiResponse(responseCode = "200", description = "The heatmap as PNG, or with Accept: application/json its values",
+            headers = {@Header(name = "Pastiche-Map-Mean", description = "The map's mean (PNG answers)", schema = @Schema(type = "number")),
+                    @Header(name = "Pastiche-Map-Max", description = "The map's largest value (PNG answers)", schema = @Schema(type = "number"))},
+            content = {@Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = MapResponse.class))})
     @PostMapping(path = "/v1/perceptual-distance-maps", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
             produces = {MediaType.IMAGE_PNG_VALUE, MediaType.APPLICATION_JSON_VALUE})
     ResponseEntity<?> map(
@@ -135,7 +143,7 @@ class ScoringController {
             @RequestParam("metric") String metric,
             @RequestParam(name = "overlay", defaultValue = "false") boolean overlay,
             @RequestParam(name = "resize", defaultValue = "false") boolean resize,
-            @RequestHeader(name = "Accept", required = false) String accept) {
+            @Parameter(hidden = true) @RequestHeader(name = "Accept", required = false) String accept) {
         Metric spatial = spatialMetric(metric);
         RgbImage ref = decoder.decode(bytes(reference), "reference");
         RgbImage cand = sameSize(ref, decoder.decode(bytes(candidate), "candidate"), resize);
@@ -160,7 +168,8 @@ class ScoringController {
                 .header("Pastiche-Map-Max", Float.toString(max)).body(png);
     }
 
-    @Operation(summary = "Every distance between several images",
+    @Problems({ProblemType.MODEL_UNAVAILABLE, ProblemType.QUEUE_FULL})
+    @Operation(operationId = "perceptualDistanceMatrix", summary = "Every distance between several images",
             description = "2–64 image parts (pastiche.scoring.matrix.max-images, with any reference parts): every metric asked "
                     + "for between every pair (N×N, diagonal 0), or with reference parts between every reference and every image "
                     + "(R×N). Each image is decoded and forwarded once. Counts and total pixels "
@@ -281,13 +290,16 @@ class ScoringController {
         return new ModelRef(model.info().variant().id(), model.info().weights());
     }
 
-    @Operation(summary = "A grid of one layer's activation maps",
+    @Problems({ProblemType.MODEL_UNAVAILABLE, ProblemType.QUEUE_FULL})
+    @Operation(operationId = "featureMaps", summary = "A grid of one layer's activation maps",
             description = "The first `channels` channels of the tap, each min-max normalised, as a grey PNG grid.")
-    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.IMAGE_PNG_VALUE))
+    @ApiResponse(responseCode = "200", description = "The grid, as PNG",
+            content = @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")))
     @PostMapping(path = "/v1/feature-maps", consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.IMAGE_PNG_VALUE)
     ResponseEntity<byte[]> featureMaps(
             @RequestPart("image") MultipartFile image,
             @RequestParam("layer") String layer,
+            @Parameter(schema = @Schema(type = "integer", format = "int32", minimum = "1", maximum = "" + MAX_CHANNELS, defaultValue = "64"))
             @RequestParam(name = "channels", defaultValue = "64") int channels) {
         if (channels < 1 || channels > MAX_CHANNELS) {
             throw ApiProblemException.invalidField("channels", "must be between 1 and " + MAX_CHANNELS + ", got " + channels);

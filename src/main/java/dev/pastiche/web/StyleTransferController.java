@@ -7,6 +7,12 @@ import dev.pastiche.job.StyleTransferService;
 import dev.pastiche.job.Webhook;
 import dev.pastiche.transfer.TransferOptions;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -63,13 +69,17 @@ class StyleTransferController {
     record Page(List<JobView> items, String next) {
     }
 
-    @Operation(summary = "Start a style transfer", description = "multipart: content (one image), style (1–8 images), "
+    @Operation(operationId = "createStyleTransfer", summary = "Start a style transfer", description = "multipart: content (one image), style (1–8 images), "
             + "mask (optional, one per style in the same order: grey or transparent PNG/JPEG, white or opaque = that style applies), "
             + "options (application/json, optional; the options of API.md)")
+    @ApiResponse(responseCode = "202", description = "Queued: the job", headers = @Header(name = "Location", description = "The job: /v1/style-transfers/{id}", schema = @Schema(type = "string", format = "uri-reference")))
+    @Problems({ProblemType.IDEMPOTENCY_CONFLICT, ProblemType.QUEUE_FULL, ProblemType.STORAGE_UNAVAILABLE})
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<JobView> create(@RequestPart("content") MultipartFile content, @RequestPart("style") List<MultipartFile> styles,
             @RequestPart(value = "mask", required = false) List<MultipartFile> masks,
-            @RequestPart(value = "options", required = false) String options,
+            @RequestPart(value = "options", required = false) @JsonPart(OpenApiContract.STYLE_TRANSFER_OPTIONS) String options,
+            @Parameter(description = "A repeat with the same key and request returns the first answer; with another request, 409",
+                    schema = @Schema(minLength = 1, maxLength = MAX_IDEMPOTENCY_KEY))
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
             @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
@@ -87,15 +97,18 @@ class StyleTransferController {
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/style-transfers/" + job.id())).body(view(job));
     }
 
-    @Operation(summary = "A style-transfer job")
+    @Operation(operationId = "getStyleTransfer", summary = "A style-transfer job")
+    @Problems(ProblemType.STORAGE_UNAVAILABLE)
     @GetMapping("/{id}")
     JobView get(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         return view(service.get(owner, id));
     }
 
-    @Operation(summary = "Jobs, newest first", description = "next is the cursor of the following page, null on the last")
+    @Problems(ProblemType.STORAGE_UNAVAILABLE)
+    @Operation(operationId = "listStyleTransfers", summary = "Jobs, newest first", description = "next is the cursor of the following page, null on the last")
     @GetMapping
-    Page list(@RequestParam(required = false) String status, @RequestParam(defaultValue = "20") int limit,
+    Page list(@RequestParam(required = false) String status,
+            @Parameter(schema = @Schema(type = "integer", format = "int32", minimum = "1", maximum = "" + MAX_PAGE, defaultValue = "20")) @RequestParam(defaultValue = "20") int limit,
             @RequestParam(required = false) UUID cursor, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         if (limit < 1 || limit > MAX_PAGE) {
             throw ApiProblemException.invalidField("limit", "must be between 1 and " + MAX_PAGE + ", got " + limit);
@@ -112,7 +125,12 @@ class StyleTransferController {
         return new Page(page.stream().map(this::view).toList(), more ? page.get(limit - 1).id().toString() : null);
     }
 
-    @Operation(summary = "The job's changes as server-sent events",
+    @ApiResponse(responseCode = "200", description = "The stream: `event:` progress, preview, succeeded, failed or cancelled; "
+            + "`id:` the event's number; `data:` the job as JSON (the JobView schema)", content = @Content(
+            mediaType = MediaType.TEXT_EVENT_STREAM_VALUE, schema = @Schema(type = "string", format = "binary"), examples = @ExampleObject(
+                    name = "progress", value = "id:3\nevent:progress\ndata:{\"id\":\"4c1f0f0e-8a4e-4a59-9a62-6d1b1f2a7c3e\",\"status\":\"running\"}\n\n")))
+    @Problems(ProblemType.STORAGE_UNAVAILABLE)
+    @Operation(operationId = "streamStyleTransferEvents", summary = "The job's changes as server-sent events",
             description = "events progress, preview, succeeded, failed, cancelled; each data is the job; ids increase, and "
                     + "Last-Event-ID resumes after that event. The stream ends with the job.")
     @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -130,7 +148,11 @@ class StyleTransferController {
         return events.stream(owner, id, after);
     }
 
-    @Operation(summary = "The stylised image (409 not-ready before success)")
+    @Operation(operationId = "getStyleTransferResult", summary = "The stylised image (409 not-ready before success)")
+    @ApiResponse(responseCode = "200", description = "The image, in the job's outputFormat", content = {
+            @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = MediaType.IMAGE_JPEG_VALUE, schema = @Schema(type = "string", format = "binary"))})
+    @Problems({ProblemType.NOT_READY, ProblemType.STORAGE_UNAVAILABLE})
     @GetMapping("/{id}/result")
     ResponseEntity<byte[]> result(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         JobRecord job = service.get(owner, id);
@@ -139,7 +161,10 @@ class StyleTransferController {
         return ResponseEntity.ok().contentType(type).body(image);
     }
 
-    @Operation(summary = "The latest intermediate image (404 before the first)")
+    @Operation(operationId = "getStyleTransferPreview", summary = "The latest intermediate image (404 before the first)")
+    @ApiResponse(responseCode = "200", description = "The latest preview, as PNG",
+            content = @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")))
+    @Problems(ProblemType.STORAGE_UNAVAILABLE)
     @GetMapping("/{id}/preview")
     ResponseEntity<byte[]> preview(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         byte[] image = service.preview(owner, id).orElseThrow(() -> new ApiProblemException(ProblemType.NOT_FOUND,
@@ -147,13 +172,17 @@ class StyleTransferController {
         return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(image);
     }
 
-    @Operation(summary = "Cancel a job (idempotent; a finished job is unchanged)")
+    @Operation(operationId = "cancelStyleTransfer", summary = "Cancel a job (idempotent; a finished job is unchanged)")
+    @ApiResponse(responseCode = "202", description = "Cancelled, or cancelling: the job")
+    @Problems(ProblemType.STORAGE_UNAVAILABLE)
     @PostMapping("/{id}/cancel")
     ResponseEntity<JobView> cancel(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(view(service.cancel(owner, id)));
     }
 
-    @Operation(summary = "Delete a job and its images (cancels it first if needed)")
+    @Operation(operationId = "deleteStyleTransfer", summary = "Delete a job and its images (cancels it first if needed)")
+    @ApiResponse(responseCode = "204", description = "Deleted")
+    @Problems(ProblemType.STORAGE_UNAVAILABLE)
     @DeleteMapping("/{id}")
     ResponseEntity<Void> delete(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         service.delete(owner, id);

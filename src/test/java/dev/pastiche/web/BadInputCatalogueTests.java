@@ -185,6 +185,20 @@ class BadInputCatalogueTests {
                     }
                     return t.post(JOBS, body.json("options", "{\"size\": 48}"));
                 }),
+                // --- strict multipart (issue 18): parts the endpoint does not define, or repeats of one it takes once
+                refused("an unknown part (a misspelt mask)", 400, "validation", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}")
+                        .png("masks", MASK)), detailNames("part 'masks' is not a part of this request; the parts allowed are "
+                        + "content, mask (may repeat), options, style (may repeat)")),
+                refused("an unknown part beside a distance's images", 400, "validation", t -> t.post(DISTANCE, pair()
+                        .png("surprise", CONTENT)), detailNames("part 'surprise' is not a part of this request")),
+                refused("an unknown form field", 400, "validation", t -> t.post(DISTANCE, pair().field("metric", "content")),
+                        detailNames("part 'metric' is not a part of this request; the parts allowed are candidate, metrics, reference, resize")),
+                refused("two content parts where a job takes one", 400, "validation", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}")
+                        .png("content", CONTENT)), detailNames("part 'content' is sent 2 times but is taken once")),
+                refused("two options parts", 400, "validation", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}")
+                        .json("options", "{\"size\": 64}")), detailNames("part 'options' is sent 2 times")),
+                refused("a repeated form field", 400, "validation", t -> t.post(DISTANCE, pair().field("resize", "true").field("resize", "false")),
+                        detailNames("part 'resize' is sent 2 times")),
                 // --- style masks -------------------------------------------------------------------------------
                 refused("more masks than styles", 400, "validation", t -> t.post(JOBS, job(CONTENT, STYLE, "{\"size\": 48}")
                         .png("mask", MASK).png("mask", MASK)), detailNames("mask")),
