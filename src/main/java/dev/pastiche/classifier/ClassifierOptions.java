@@ -36,26 +36,58 @@ public record ClassifierOptions(FeatureLayer featureLayer, Double heldOutFractio
      */
     public ClassifierOptions resolve() {
         double heldOut = heldOutFraction == null ? DEFAULT_HELD_OUT : heldOutFraction;
-        check(heldOut >= 0 && heldOut <= 0.5, "heldOutFraction", "must be between 0 and 0.5, got " + heldOut);
+        check("heldOutFraction", heldOut);
         int epochCount = epochs == null ? DEFAULT_EPOCHS : epochs;
-        check(epochCount >= 1 && epochCount <= 1000, "epochs", "must be between 1 and 1000, got " + epochCount);
+        check("epochs", epochCount);
         double decay = regularisation == null ? DEFAULT_REGULARISATION : regularisation;
-        check(decay >= 0 && decay <= 1, "regularisation", "must be between 0 and 1, got " + decay);
+        check("regularisation", decay);
         HeadType type = head == null ? HeadType.LINEAR : head;
         Integer hidden = null;
         if (type == HeadType.MLP) {
             hidden = hiddenUnits == null ? DEFAULT_HIDDEN_UNITS : hiddenUnits;
-            check(hidden >= 1 && hidden <= 4096, "hiddenUnits", "must be between 1 and 4096, got " + hidden);
+            check("hiddenUnits", hidden);
         } else {
             check(hiddenUnits == null, "hiddenUnits", "applies to head mlp only");
         }
         double rate = learningRate == null ? DEFAULT_LEARNING_RATE : learningRate;
-        check(rate > 0 && rate <= 1, "learningRate", "must be in (0, 1], got " + rate);
+        check("learningRate", rate);
         int batch = batchSize == null ? DEFAULT_BATCH_SIZE : batchSize;
-        check(batch >= 1 && batch <= 1024, "batchSize", "must be between 1 and 1024, got " + batch);
+        check("batchSize", batch);
         long usedSeed = seed == null ? ThreadLocalRandom.current().nextLong(1L << 53) : seed;
         return new ClassifierOptions(featureLayer == null ? FeatureLayer.BLOCK5_POOL : featureLayer, heldOut, epochCount, decay, type,
                 hidden, rate, batch, usedSeed);
+    }
+
+    /** An option's accepted values: from {@code min} (excluded when {@code minExclusive}) to {@code max}. */
+    public record Range(double min, boolean minExclusive, double max) {
+
+        boolean contains(double value) {
+            return (minExclusive ? value > min : value >= min) && value <= max;
+        }
+
+        String describe(double value) {
+            String shown = value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+            return minExclusive ? "must be in (" + format(min) + ", " + format(max) + "], got " + shown
+                    : "must be between " + format(min) + " and " + format(max) + ", got " + shown;
+        }
+
+        private static String format(double v) {
+            return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+        }
+    }
+
+    /** The ranges {@link #resolve()} checks, which the OpenAPI document states: written once. */
+    public static final java.util.Map<String, Range> RANGES = java.util.Map.of(
+            "heldOutFraction", new Range(0, false, 0.5),
+            "epochs", new Range(1, false, 1000),
+            "regularisation", new Range(0, false, 1),
+            "hiddenUnits", new Range(1, false, 4096),
+            "learningRate", new Range(0, true, 1),
+            "batchSize", new Range(1, false, 1024));
+
+    private static void check(String field, double value) {
+        Range range = RANGES.get(field);
+        check(range.contains(value), field, range.describe(value));
     }
 
     private static void check(boolean ok, String field, String message) {

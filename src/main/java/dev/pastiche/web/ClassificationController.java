@@ -46,7 +46,8 @@ class ClassificationController {
     record ClassificationResponse(List<PredictionView> predictions, ModelView model, String preprocessing) {
     }
 
-    @Operation(summary = "The most probable ImageNet classes of an image",
+    @Problems({ProblemType.MODEL_UNAVAILABLE, ProblemType.QUEUE_FULL})
+    @Operation(operationId = "classifyImage", summary = "The most probable ImageNet classes of an image",
             description = "torchvision's evaluation transform (" + EvalTransform.DESCRIPTION + "), the convolutions, "
                     + "the classifier and a softmax over the 1000 classes. 503 model-unavailable when the weights hold no "
                     + "classifier. On random weights the classifier is random too (model.classifier.pretrained false).")

@@ -4,6 +4,9 @@ import dev.pastiche.classifier.ClassifierOptions;
 import dev.pastiche.classifier.ClassifierRecord;
 import dev.pastiche.classifier.ClassifierService;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,17 +52,20 @@ class ClassifierController {
         this.optionsReader = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     }
 
-    @Operation(summary = "Train a classifier on labelled images", description = "multipart: either image parts (PNG or JPEG) each with "
+    @Operation(operationId = "createClassifier", summary = "Train a classifier on labelled images", description = "multipart: either image parts (PNG or JPEG) each with "
             + "a label form field, the i-th label naming the i-th image's class, or one zip part holding one folder per class, named by "
             + "its label, with that class's .png/.jpg/.jpeg files directly inside; and options (application/json, optional: "
             + "featureLayer block5_pool|fc7, heldOutFraction, epochs, regularisation, head linear|mlp, hiddenUnits, learningRate, "
             + "batchSize, seed). 2–100 classes, up to 5,000 images (pastiche.classifiers.*). 202 with the classifier; it trains on "
             + "the job queue.")
+    @ApiResponse(responseCode = "202", description = "Queued: the classifier",
+            headers = @Header(name = "Location", description = "The classifier: /v1/classifiers/{id}", schema = @Schema(type = "string")))
+    @Problems({ProblemType.QUEUE_FULL, ProblemType.MODEL_UNAVAILABLE, ProblemType.STORAGE_UNAVAILABLE})
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<ClassifierView> create(@RequestPart(value = "image", required = false) List<MultipartFile> images,
             @RequestParam(value = "label", required = false) List<String> labels,
-            @RequestPart(value = "zip", required = false) MultipartFile zip,
-            @RequestPart(value = "options", required = false) String options,
+            @RequestPart(value = "zip", required = false) @PartMediaType("application/zip") MultipartFile zip,
+            @RequestPart(value = "options", required = false) @JsonPart(OpenApiContract.CLASSIFIER_OPTIONS) String options,
             @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         boolean hasImages = images != null && !images.isEmpty();
         if (hasImages == (zip != null)) {
@@ -86,20 +92,24 @@ class ClassifierController {
                 .body(ClassifierView.of(classifier));
     }
 
-    @Operation(summary = "A classifier: status, progress, per-class counts, training and held-out accuracy, confusion matrix")
+    @Operation(operationId = "getClassifier", summary = "A classifier: status, progress, per-class counts, training and held-out accuracy, confusion matrix")
+    @Problems(ProblemType.STORAGE_UNAVAILABLE)
     @GetMapping("/{id}")
     ClassifierView get(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         return ClassifierView.of(service.get(owner, id));
     }
 
-    @Operation(summary = "Classify an image with a trained classifier", description = "multipart: image. Every class with its "
+    @Operation(operationId = "predictWithClassifier", summary = "Classify an image with a trained classifier", description = "multipart: image. Every class with its "
             + "probability, most probable first; 409 not-ready before the training has succeeded")
+    @Problems({ProblemType.NOT_READY, ProblemType.STORAGE_UNAVAILABLE})
     @PostMapping(path = "/{id}/predictions", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     Predictions predict(@PathVariable UUID id, @RequestPart("image") MultipartFile image, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         return new Predictions(service.predict(owner, id, bytes(image)));
     }
 
-    @Operation(summary = "Delete a classifier (stops its training if it runs)")
+    @Operation(operationId = "deleteClassifier", summary = "Delete a classifier (stops its training if it runs)")
+    @ApiResponse(responseCode = "204", description = "Deleted")
+    @Problems(ProblemType.STORAGE_UNAVAILABLE)
     @DeleteMapping("/{id}")
     ResponseEntity<Void> delete(@PathVariable UUID id, @RequestAttribute(ApiKeyFilter.OWNER) String owner) {
         service.delete(owner, id);

@@ -1,5 +1,6 @@
 package dev.pastiche.web;
 
+import dev.pastiche.classifier.ClassifierOptions;
 import dev.pastiche.job.JobOptions;
 import dev.pastiche.job.JobStatus;
 import dev.pastiche.job.Webhook;
@@ -62,6 +63,7 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
 
     static final String PROBLEM = "Problem";
     static final String STYLE_TRANSFER_OPTIONS = "StyleTransferOptions";
+    static final String CLASSIFIER_OPTIONS = "ClassifierOptions";
     static final String PROBLEM_JSON = org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE;
     static final String WEIGHTS_HEADER = "Pastiche-Weights";
     /** What the image parts accept: the type is sniffed from the bytes (API.md), these are the ones decoded. */
@@ -200,7 +202,8 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
                 body.addProperty(name, new Schema<>().$ref(jsonPart.value()));
                 form.addEncoding(name, new Encoding().contentType(org.springframework.http.MediaType.APPLICATION_JSON_VALUE));
             } else if (isFile(parameter)) {
-                form.addEncoding(name, new Encoding().contentType(IMAGE_TYPES));
+                PartMediaType declared = parameter.getParameterAnnotation(PartMediaType.class);
+                form.addEncoding(name, new Encoding().contentType(declared != null ? declared.value() : IMAGE_TYPES));
             }
         }
         if (operation.getParameters() != null && operation.getParameters().isEmpty()) {
@@ -224,6 +227,7 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
     public void customise(OpenAPI openApi) {
         openApi.getComponents().addSchemas(PROBLEM, problemSchema());
         openApi.getComponents().addSchemas(STYLE_TRANSFER_OPTIONS, styleTransferOptions());
+        openApi.getComponents().addSchemas(CLASSIFIER_OPTIONS, classifierOptions());
         Schema<?> job = openApi.getComponents().getSchemas().get("JobView");
         if (job != null && job.getProperties() != null && job.getProperties().get("status") instanceof StringSchema status) {
             status._enum(Arrays.stream(JobStatus.values()).map(JobStatus::label).toList());
@@ -271,6 +275,27 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
                 .addProperty("events", new ArraySchema().items(new StringSchema()._enum(new ArrayList<>(new TreeSet<>(Webhook.EVENTS))))
                         .description("empty or absent: every event"))
                 .required(List.of("url")));
+        return options;
+    }
+
+    /** A classifier's training options ({@link ClassifierOptions}), with the ranges its resolve() checks. */
+    private Schema<?> classifierOptions() {
+        ObjectSchema options = new ObjectSchema();
+        options.description("How a classifier is trained; any may be left out for its default. Unknown options are refused "
+                + "(400 validation).");
+        options.additionalProperties(false);
+        for (RecordComponent component : ClassifierOptions.class.getRecordComponents()) {
+            Schema<?> schema = schemaOf(component.getGenericType());
+            ClassifierOptions.Range range = ClassifierOptions.RANGES.get(component.getName());
+            if (range != null) {
+                schema.setMinimum(BigDecimal.valueOf(range.min()));
+                if (range.minExclusive()) {
+                    schema.setExclusiveMinimum(true);
+                }
+                schema.setMaximum(BigDecimal.valueOf(range.max()));
+            }
+            options.addProperty(component.getName(), schema);
+        }
         return options;
     }
 
