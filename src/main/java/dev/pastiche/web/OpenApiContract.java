@@ -288,11 +288,12 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
             Schema<?> schema = schemaOf(component.getGenericType());
             ClassifierOptions.Range range = ClassifierOptions.RANGES.get(component.getName());
             if (range != null) {
-                schema.setMinimum(BigDecimal.valueOf(range.min()));
+                boolean whole = schema instanceof IntegerSchema;
+                schema.setMinimum(whole ? BigDecimal.valueOf((long) range.min()) : BigDecimal.valueOf(range.min()));
                 if (range.minExclusive()) {
                     schema.setExclusiveMinimum(true);
                 }
-                schema.setMaximum(BigDecimal.valueOf(range.max()));
+                schema.setMaximum(whole ? BigDecimal.valueOf((long) range.max()) : BigDecimal.valueOf(range.max()));
             }
             options.addProperty(component.getName(), schema);
         }
