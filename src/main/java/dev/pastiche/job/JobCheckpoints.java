@@ -37,6 +37,8 @@ class JobCheckpoints {
         try {
             Optional<TransferCheckpoint> checkpoint = blobs.get(key).map(TransferCheckpoint::fromBytes);
             if (checkpoint.isPresent()) {
+                log.info("Style-transfer job {} goes on from its checkpoint at stage {}, iteration {}", id, checkpoint.get().stage() + 1,
+                        checkpoint.get().iteration());
                 return checkpoint;
             }
             log.warn("Style-transfer job {}: its checkpoint blob is missing; starting over", id);

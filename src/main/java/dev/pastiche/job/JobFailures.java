@@ -16,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -46,7 +45,7 @@ class JobFailures implements ApplyStateFilter, SmartInitializingSingleton {
     private final Duration orphanCheck;
 
     JobFailures(JobRepository jobs, StorageProvider storage, ObjectProvider<BackgroundJobServer> servers, JobMetrics metrics,
-            WebhookSender webhooks, JsonMapper json, JobCheckpoints checkpoints, @Value("${pastiche.jobs.orphan-check:PT1M}") Duration orphanCheck) {
+            WebhookSender webhooks, JsonMapper json, JobCheckpoints checkpoints, JobsProperties properties) {
         this.jobs = jobs;
         this.storage = storage;
         this.servers = servers;
@@ -54,7 +53,7 @@ class JobFailures implements ApplyStateFilter, SmartInitializingSingleton {
         this.webhooks = webhooks;
         this.json = json;
         this.checkpoints = checkpoints;
-        this.orphanCheck = orphanCheck;
+        this.orphanCheck = properties.orphanCheck();
     }
 
     /** Joins the RetryFilter that JobRunr's Spring Boot starter installs (JobRunr adds filters; it never replaces them). */
