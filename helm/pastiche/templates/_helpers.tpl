@@ -90,6 +90,11 @@ Names are Spring Boot's relaxed environment form of the properties in applicatio
   value: "1"
 - name: PASTICHE_TRANSFER_MEMORYBUDGET
   value: {{ $v.worker.memoryBudget | quote }}
+- name: PASTICHE_JOBS_CHECKPOINTINTERVAL
+  value: {{ $v.worker.checkpointInterval | quote }}
+# how long shutdown waits for the running job's final checkpoint: the grace period less the preStop sleep and 20 s
+- name: SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE
+  value: {{ printf "%ds" (sub (sub $v.worker.terminationGracePeriodSeconds $v.worker.preStopSleepSeconds) 20) | quote }}
 - name: JAVA_TOOL_OPTIONS
   value: {{ $v.worker.javaOpts | quote }}
 {{- else }}

@@ -128,6 +128,29 @@ class JobRepository {
                 .param("at", time(at)).param("type", type).param("detail", detail).param("id", id).update();
     }
 
+    /** The job's latest checkpoint, if it has one. */
+    Optional<String> checkpoint(UUID id) {
+        return jdbc.sql("SELECT checkpoint_blob FROM style_transfer_job WHERE id = :id").param("id", id).query(String.class).optional()
+                .filter(key -> key != null);
+    }
+
+    /** Records a running job's new checkpoint; false when the job is no longer running (its blob is then the caller's to drop). */
+    boolean checkpoint(UUID id, String blob) {
+        return jdbc.sql("UPDATE style_transfer_job SET checkpoint_blob = :blob WHERE id = :id AND status = 'RUNNING'")
+                .param("blob", blob).param("id", id).update() == 1;
+    }
+
+    /** Forgets the job's checkpoint (it finished, or the checkpoint is unreadable). */
+    void clearCheckpoint(UUID id) {
+        jdbc.sql("UPDATE style_transfer_job SET checkpoint_blob = NULL WHERE id = :id").param("id", id).update();
+    }
+
+    /** Running and queued jobs created before {@code before}: the ones whose JobRunr job should exist by now. */
+    List<UUID> unfinishedBefore(Instant before) {
+        return jdbc.sql("SELECT id FROM style_transfer_job WHERE status IN ('QUEUED', 'RUNNING') AND created_at < :before")
+                .param("before", time(before)).query(UUID.class).list();
+    }
+
     /** Marks a running job for cancellation and cancels a queued one at once; finished jobs are unchanged. */
     void cancel(UUID id, Instant at) {
         jdbc.sql("UPDATE style_transfer_job SET cancel_requested = TRUE WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")
@@ -154,7 +177,7 @@ class JobRepository {
     boolean referenced(String blob) {
         return jdbc.sql("""
                 SELECT COUNT(*) FROM style_transfer_job WHERE content_blob = :blob OR preview_blob = :blob OR result_blob = :blob
-                OR style_blobs LIKE :like OR mask_blobs LIKE :like""")
+                OR checkpoint_blob = :blob OR style_blobs LIKE :like OR mask_blobs LIKE :like""")
                 .param("blob", blob).param("like", "%" + blob + "%").query(Long.class).single() > 0;
     }
 

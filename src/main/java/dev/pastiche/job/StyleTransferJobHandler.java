@@ -8,6 +8,7 @@ import dev.pastiche.storage.BlobStore;
 import dev.pastiche.transfer.InvalidOptionsException;
 import dev.pastiche.transfer.StyleTransferEngine;
 import dev.pastiche.transfer.TransferCancelledException;
+import dev.pastiche.transfer.TransferCheckpoint;
 import dev.pastiche.transfer.TransferDeadlineException;
 import dev.pastiche.transfer.TransferDivergedException;
 import dev.pastiche.transfer.TransferListener;
@@ -33,6 +34,14 @@ import tools.jackson.databind.json.JsonMapper;
  * runs the engine, writes progress (throttled) and previews so that any node can serve them, and
  * stores the result. A job that is no longer queued or running is skipped, so a retried or
  * recovered job yields exactly one result.
+ *
+ * <p>Every {@code pastiche.jobs.checkpoint-interval} the run's state goes to the blob store as a
+ * checkpoint, and an attempt that finds one goes on from it: a job whose worker died (JobRunr's
+ * orphan recovery retries it, on any node) or stopped loses at most one interval of work. A
+ * stopping worker writes a checkpoint at once and hands the job back to the queue. The job's own
+ * outcomes (cancelled, deadline, diverged, too large, invalid) end it at once; anything else is
+ * thrown to JobRunr, which retries it with back-off, and {@link JobFailures} fails the job when
+ * the retries are spent.
  */
 @Component
 public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJobRequest> {
@@ -46,9 +55,12 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
     private final JobsProperties properties;
     private final JobMetrics metrics;
     private final WebhookSender webhooks;
+    private final WorkerShutdown shutdown;
+    private final JobCheckpoints checkpoints;
 
     StyleTransferJobHandler(JobRepository jobs, BlobStore blobs, ImageDecoder decoder, StyleTransferEngine engine,
-            JsonMapper json, JobsProperties properties, JobMetrics metrics, WebhookSender webhooks) {
+            JsonMapper json, JobsProperties properties, JobMetrics metrics, WebhookSender webhooks, WorkerShutdown shutdown,
+            JobCheckpoints checkpoints) {
         this.jobs = jobs;
         this.blobs = blobs;
         this.decoder = decoder;
@@ -57,6 +69,8 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
         this.properties = properties;
         this.metrics = metrics;
         this.webhooks = webhooks;
+        this.shutdown = shutdown;
+        this.checkpoints = checkpoints;
     }
 
     @Override
@@ -67,19 +81,25 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
         if (job == null) {
             return;
         }
+        if (shutdown.stopping()) {
+            // taken while this worker stops: back to the queue, for another worker
+            throw new WorkerStoppingException(id);
+        }
         if (job.status().finished() || !jobs.start(id, Instant.now())) {
             // a retry after the process died between finishing the job and owing its webhook: owe it now (idempotent)
             jobs.find(id).filter(done -> done.status().finished()).ifPresent(this::announce);
             return;
         }
         long start = System.nanoTime();
+        shutdown.began();
         try {
             JobOptions options = json.readValue(job.options(), JobOptions.class);
             RgbImage content = decoder.decode(blob(job.contentBlob()), "content");
             List<RgbImage> styles = job.styleBlobs().stream().map(key -> decoder.decode(blob(key), "style")).toList();
             List<Mask> masks = job.maskBlobs().stream().map(key -> decoder.decodeMask(blob(key), "mask")).toList();
             ProgressWriter progress = new ProgressWriter(id);
-            TransferResult result = engine.run(new TransferRequest(content, styles, masks, options.transfer()), progress, progress::cancelled);
+            TransferResult result = engine.run(new TransferRequest(content, styles, masks, options.transfer()), progress, progress::cancelled,
+                    checkpoints.latest(id).orElse(null));
             String key = blobs.put(ImageOps.encode(result.image().image(), options.outputFormat()));
             String summary = json.writeValueAsString(Map.of("width", result.width(), "height", result.height(),
                     "format", options.outputFormat(), "losses", result.losses(), "iterations", result.iterations(),
@@ -95,10 +115,17 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
                 inputs.put("masks", job.maskBlobs());
             }
             recipe.put("inputs", inputs);
+            if (result.resumed() != null) {
+                recipe.put("resumed", resumed(result.resumed()));
+            }
             recipe.putAll(engine.environment());
             jobs.succeed(id, Instant.now(), key, summary, progress.last(), json.writeValueAsString(recipe));
             metrics.finished(JobStatus.SUCCEEDED, Duration.ofNanos(System.nanoTime() - start));
         } catch (TransferCancelledException e) {
+            if (!jobs.cancelRequested(id)) {
+                // interrupted, not cancelled: JobRunr is stopping this worker; the job goes on elsewhere from its last checkpoint
+                throw new WorkerStoppingException(id);
+            }
             jobs.cancelled(id, Instant.now());
             metrics.finished(JobStatus.CANCELLED, Duration.ofNanos(System.nanoTime() - start));
         } catch (TransferDeadlineException e) {
@@ -109,12 +136,30 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             failed(id, start, "too-large", e.getMessage());
         } catch (InvalidOptionsException e) {
             failed(id, start, "invalid-options", e.getMessage());
+        } catch (WorkerStoppingException e) {
+            log.info("Style-transfer job {} handed back to the queue: this worker is stopping", id);
+            throw e;
         } catch (RuntimeException e) {
-            // not retried: a retry would meet the same fault; crashes of the process are what retries are for
-            log.error("Style-transfer job {} failed", id, e);
-            failed(id, start, "internal", "the job failed unexpectedly; it has been logged");
+            // JobRunr retries it (another node, another moment: a native fault or a storage outage may pass); JobFailures ends it
+            log.error("Style-transfer job {} failed; JobRunr retries it until its retries are spent", id, e);
+            throw e;
+        } finally {
+            shutdown.ended();
         }
+        checkpoints.drop(id);
         jobs.find(id).filter(done -> done.status().finished()).ifPresent(this::announce);
+    }
+
+    /** What the recipe says of a run that went on from a checkpoint. */
+    static Map<String, Object> resumed(TransferResult.Resumption resumption) {
+        Map<String, Object> resumed = new LinkedHashMap<>();
+        resumed.put("fromStage", resumption.stage());
+        resumed.put("fromIteration", resumption.iteration());
+        resumed.put("iterationsBefore", resumption.iterationsBefore());
+        resumed.put("resumes", resumption.resumes());
+        resumed.put("optimizerHistory", resumption.historyRestarted()
+                ? "restarted at the checkpoint (L-BFGS keeps no history in checkpoints)" : "restored from the checkpoint");
+        return resumed;
     }
 
     private void announce(JobRecord done) {
@@ -170,6 +215,27 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
 
         String last() {
             return last;
+        }
+
+        @Override
+        public boolean checkpointDue(long sinceLastNanos) {
+            return shutdown.stopping() || sinceLastNanos >= properties.checkpointInterval().toNanos();
+        }
+
+        /**
+         * Stores the checkpoint. A failed write is logged and the run goes on: the previous
+         * checkpoint still stands. Throws once the checkpoint is safe when this worker is stopping.
+         */
+        @Override
+        public void checkpoint(TransferCheckpoint checkpoint) {
+            try {
+                checkpoints.store(id, checkpoint);
+            } catch (RuntimeException e) {
+                log.warn("Style-transfer job {}: a checkpoint could not be stored ({}); the previous one stands", id, e.toString());
+            }
+            if (shutdown.stopping()) {
+                throw new WorkerStoppingException(id);
+            }
         }
     }
 }

@@ -350,6 +350,7 @@ public class StyleTransferService {
 
     private void remove(JobRecord job) {
         UUID id = job.id();
+        String checkpoint = jobs.checkpoint(id).orElse(null);
         jobs.cancel(id, Instant.now());
         jobs.delete(id);
         webhooks.forget(id);
@@ -359,6 +360,7 @@ public class StyleTransferService {
             // JobRunr already forgot it
         }
         Set<String> keys = new LinkedHashSet<>(job.styleBlobs());
+        Optional.ofNullable(checkpoint).ifPresent(keys::add);
         keys.addAll(job.maskBlobs());
         keys.add(job.contentBlob());
         Optional.ofNullable(job.previewBlob()).ifPresent(keys::add);

@@ -4,6 +4,7 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.util.NDImageUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.pastiche.perception.Evaluation;
 import dev.pastiche.perception.ImageTensors;
 import dev.pastiche.perception.LossTerms;
@@ -31,6 +32,20 @@ final class Adam implements Optimizer {
     Adam(NDManager stage, double learningRate) {
         this.stage = stage;
         this.learningRate = learningRate;
+    }
+
+    /** Adam as a checkpoint left it: the same moments and step count, so its next step is the one it would have taken. */
+    static Adam restored(NDManager stage, double learningRate, TransferCheckpoint.AdamState state, Shape shape) {
+        Adam adam = new Adam(stage, learningRate);
+        adam.t = state.step();
+        adam.m = stage.create(state.m(), shape);
+        adam.v = stage.create(state.v(), shape);
+        return adam;
+    }
+
+    /** The state for a checkpoint, copied to the host. */
+    TransferCheckpoint.AdamState state() {
+        return new TransferCheckpoint.AdamState(t, Checkpoints.copy(m, stage), Checkpoints.copy(v, stage));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.pastiche.transfer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The exponential moving average of the iterates, bias-corrected as crowsonkb's
@@ -19,6 +20,22 @@ final class ImageAverage {
         this.decay = (float) decay;
         this.biased = stage.zeros(start.getShape());
         update(start);
+    }
+
+    private ImageAverage(NDArray biased, double accumulated, double decay) {
+        this.decay = (float) decay;
+        this.biased = biased;
+        this.accumulated = accumulated;
+    }
+
+    /** The average as a checkpoint left it. */
+    static ImageAverage restored(NDManager stage, TransferCheckpoint.AverageState state, Shape shape, double decay) {
+        return new ImageAverage(stage.create(state.biased(), shape), state.accumulated(), decay);
+    }
+
+    /** The state for a checkpoint, copied to the host. */
+    TransferCheckpoint.AverageState state(NDManager stage) {
+        return new TransferCheckpoint.AverageState(accumulated, Checkpoints.copy(biased, stage));
     }
 
     /** Folds in the next iterate. */

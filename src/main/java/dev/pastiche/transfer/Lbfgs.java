@@ -51,8 +51,13 @@ final class Lbfgs implements Optimizer {
     private boolean converged;
 
     Lbfgs(NDManager stage, int maxIterations) {
+        this(stage, maxIterations, 0);
+    }
+
+    /** Resumed from a checkpoint with a fresh history, after {@code spent} of the stage's evaluations. */
+    Lbfgs(NDManager stage, int maxIterations, int spent) {
         this.stage = stage;
-        this.maxEvaluations = maxIterations * 5 / 4;
+        this.maxEvaluations = Math.max(1, maxIterations * 5 / 4 - spent);
     }
 
     /** A point the line search evaluated: its loss, gradient, slope along the projected path, and terms. */

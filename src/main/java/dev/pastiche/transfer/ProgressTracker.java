@@ -22,6 +22,8 @@ final class ProgressTracker {
     private int stage;
     private double workBefore;
     private long lastPublished;
+    /** The fraction done before this process started on the run: a resumed run's rate counts only its own work. */
+    private double startFraction;
     private TransferProgress latest;
 
     ProgressTracker(TransferListener listener, BooleanSupplier cancelled, long deadlineSeconds, long[] stagePixels, int[] stageIterations) {
@@ -48,6 +50,15 @@ final class ProgressTracker {
         stage = index;
     }
 
+    /** The run goes on from a checkpoint at {@code iteration} of the current stage. */
+    void resumedAt(int iteration) {
+        startFraction = fraction(iteration);
+    }
+
+    private double fraction(int iteration) {
+        return Math.min(1.0, (workBefore + stageWork[stage] * iteration / stageIterations[stage]) / totalWork);
+    }
+
     /** Checked before every evaluation, so a cancelled run stops within one evaluation. */
     void beforeEvaluation() {
         if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
@@ -68,9 +79,9 @@ final class ProgressTracker {
         if (!force && (interval == Long.MAX_VALUE || (latest != null && now - lastPublished < interval))) {
             return;
         }
-        double fraction = Math.min(1.0, (workBefore + stageWork[stage] * iteration / stageIterations[stage]) / totalWork);
+        double fraction = fraction(iteration);
         double elapsed = (now - startNanos) / 1e9;
-        Double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : null;
+        Double eta = fraction > startFraction ? elapsed * (1 - fraction) / (fraction - startFraction) : null;
         Losses read = losses.read();
         if (!Double.isFinite(read.total())) {
             throw new TransferDivergedException("the loss at stage " + (stage + 1) + ", iteration " + iteration);

@@ -24,6 +24,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -37,6 +39,8 @@ public class StyleTransferEngine {
 
     /** Changes whenever the same inputs, options and weights could give a different image. */
     public static final String VERSION = "pastiche-transfer/3";
+
+    private static final Logger log = LoggerFactory.getLogger(StyleTransferEngine.class);
 
     private final PerceptionModel model;
     private final TransferProperties properties;
@@ -156,6 +160,15 @@ public class StyleTransferEngine {
      * @throws TransferDivergedException when the loss or the image stopped being finite
      */
     public TransferResult run(TransferRequest request, TransferListener listener, BooleanSupplier cancelled) {
+        return run(request, listener, cancelled, null);
+    }
+
+    /**
+     * {@link #run(TransferRequest, TransferListener, BooleanSupplier)} going on from {@code checkpoint}
+     * when it belongs to this run (same stages, stage size, optimiser and seed: a worker with a
+     * smaller memory budget may have downscaled the run); from the start otherwise.
+     */
+    public TransferResult run(TransferRequest request, TransferListener listener, BooleanSupplier cancelled, TransferCheckpoint checkpoint) {
         ResolvedOptions options = admit(request.options(), request.masks().size(), request.content().width(), request.content().height());
         FeatureExtractor extractor = model.extractor();
         try {
@@ -165,14 +178,33 @@ public class StyleTransferEngine {
             throw new TransferCancelledException();
         }
         try {
-            return optimise(extractor, request, options, listener, cancelled);
+            TransferCheckpoint from = checkpoint != null && belongsTo(checkpoint, request, options) ? checkpoint : null;
+            if (checkpoint != null && from == null) {
+                log.warn("A checkpoint at stage {}, iteration {} belongs to another run (other size, optimiser or seed): starting over",
+                        checkpoint.stage() + 1, checkpoint.iteration());
+            }
+            return optimise(extractor, request, options, listener, cancelled, from);
         } finally {
             RUNNING.unlock();
         }
     }
 
+    private static boolean belongsTo(TransferCheckpoint checkpoint, TransferRequest request, ResolvedOptions options) {
+        Schedule schedule = options.schedule();
+        List<Integer> sides = Scales.longestSides(schedule.size(), schedule.scales(), schedule.minSize());
+        if (checkpoint.stages() != sides.size() || checkpoint.stage() < 0 || checkpoint.stage() >= sides.size()) {
+            return false;
+        }
+        int[] dims = Scales.dimensions(request.content().width(), request.content().height(), sides.get(checkpoint.stage()));
+        Optimisation optimisation = options.optimisation();
+        return checkpoint.width() == dims[0] && checkpoint.height() == dims[1] && checkpoint.optimizer() == optimisation.optimizer()
+                && checkpoint.seed() == optimisation.seed() && (checkpoint.adam() != null) == (optimisation.optimizer() == OptimizerType.ADAM)
+                && (checkpoint.average() != null) == (optimisation.averageDecay() > 0)
+                && checkpoint.iteration() >= 0 && checkpoint.iteration() <= schedule.iterationsOf(checkpoint.stage(), sides.size());
+    }
+
     private TransferResult optimise(FeatureExtractor extractor, TransferRequest request, ResolvedOptions options,
-            TransferListener listener, BooleanSupplier cancelled) {
+            TransferListener listener, BooleanSupplier cancelled, TransferCheckpoint from) {
         RgbImage content = request.content();
         ColorMode colorMode = options.output().colorMode();
         // what the objective sees: for histogram the styles recoloured, for luminance-only all in grey
@@ -189,40 +221,52 @@ public class StyleTransferEngine {
         }
         ProgressTracker tracker = new ProgressTracker(listener, cancelled, schedule.deadlineSeconds(), stagePixels, stageIterations);
         int minimum = StyleObjective.smallestSide(model, options.layers());
+        long lastCheckpoint = System.nanoTime();
         try (NDManager job = extractor.newScope()) {
             NDArray x = null;
             Adam adam = null;
             RgbImage image = null;
             Losses losses = null;
-            int iterations = 0;
-            int evaluations = 0;
-            for (int k = 0; k < sides.size(); k++) {
+            int iterations = from == null ? 0 : from.iterationsBefore();
+            int evaluations = from == null ? 0 : from.evaluations();
+            for (int k = from == null ? 0 : from.stage(); k < sides.size(); k++) {
                 boolean last = k == sides.size() - 1;
+                boolean resuming = from != null && k == from.stage();
                 int[] dims = Scales.dimensions(content.width(), content.height(), sides.get(k));
+                Shape shape = new Shape(1, 3, dims[1], dims[0]);
                 RgbImage stageContent = ImageOps.resize(inputs.content(), dims[0], dims[1]);
                 // the colours delivered with the luminance modes
                 RgbImage colorContent = inputs.content() == content ? stageContent : ImageOps.resize(content, dims[0], dims[1]);
                 List<RgbImage> styles = stageStyles(inputs.styles(), sides.get(k), schedule, minimum);
                 List<Mask> masks = request.masks().stream().map(mask -> mask.areaResized(dims[0], dims[1])).toList();
                 tracker.startStage(k);
+                int done = resuming ? from.iteration() : 0;
+                if (resuming) {
+                    tracker.resumedAt(done);
+                }
                 try (NDManager stage = job.newSubManager();
                         StyleObjective objective = StyleObjective.create(extractor, stage, stageContent, styles, masks, options.layers(),
                                 options.weights())) {
-                    NDArray current = x == null ? initial(stage, stageContent, inputs.styles().get(0), optimisation) : upsample(x, dims, stage);
+                    NDArray current = resuming ? stage.create(from.image(), shape)
+                            : x == null ? initial(stage, stageContent, inputs.styles().get(0), optimisation) : upsample(x, dims, stage);
                     if (x != null) {
                         x.close();
                     }
                     Optimizer optimizer;
                     if (optimisation.optimizer() == OptimizerType.ADAM) {
                         // restarted: the previous stage's moments died with its scope
-                        adam = adam == null || !carryAdamMoments ? new Adam(stage, optimisation.learningRate()) : adam.resized(stage, dims[0], dims[1]);
+                        adam = resuming ? Adam.restored(stage, optimisation.learningRate(), from.adam(), shape)
+                                : adam == null || !carryAdamMoments ? new Adam(stage, optimisation.learningRate()) : adam.resized(stage, dims[0], dims[1]);
                         optimizer = adam;
                     } else {
-                        optimizer = new Lbfgs(stage, stageIterations[k]);
+                        // resumed, its history restarts here, with what is left of the stage's evaluation budget
+                        optimizer = new Lbfgs(stage, stageIterations[k], resuming ? from.stageEvaluations() : 0);
                     }
-                    ImageAverage average = optimisation.averageDecay() > 0 ? new ImageAverage(stage, current, optimisation.averageDecay()) : null;
+                    ImageAverage average = optimisation.averageDecay() <= 0 ? null
+                            : resuming ? ImageAverage.restored(stage, from.average(), shape, optimisation.averageDecay())
+                            : new ImageAverage(stage, current, optimisation.averageDecay());
                     Evaluator evaluator = new Evaluator(objective, timed(tracker));
-                    int done = 0;
+                    int stepped = 0;
                     while (done < stageIterations[k]) {
                         NDArray next = optimizer.step(current, evaluator);
                         if (next == null) {
@@ -231,6 +275,7 @@ public class StyleTransferEngine {
                         current.close();
                         current = next;
                         done++;
+                        stepped++;
                         if (average != null) {
                             average.update(current);
                         }
@@ -240,10 +285,17 @@ public class StyleTransferEngine {
                         if (preview) {
                             listener.preview(deliverable(current, average, colorContent, colorMode, stage), tracker.latest());
                         }
+                        if (listener.checkpointDue(System.nanoTime() - lastCheckpoint)) {
+                            listener.checkpoint(new TransferCheckpoint(k, sides.size(), done, iterations, evaluations + evaluator.evaluations(),
+                                    (resuming ? from.stageEvaluations() : 0) + evaluator.evaluations(), dims[0], dims[1], optimisation.optimizer(), optimisation.seed(), Checkpoints.copy(current, stage),
+                                    adam == null ? null : adam.state(), average == null ? null : average.state(stage),
+                                    from == null ? 0 : from.resumes() + 1));
+                            lastCheckpoint = System.nanoTime();
+                        }
                     }
                     iterations += done;
                     evaluations += evaluator.evaluations();
-                    if (done > 0 && done < stageIterations[k]) {
+                    if (stepped > 0 && done < stageIterations[k]) {
                         // stopped early (converged): the stage's last iterate is still reported
                         tracker.iteration(done, evaluations, optimizer.losses(), true);
                     }
@@ -260,7 +312,9 @@ public class StyleTransferEngine {
                     }
                 }
             }
-            return new TransferResult(image, image.width(), image.height(), losses, options, iterations, evaluations);
+            TransferResult.Resumption resumed = from == null ? null : new TransferResult.Resumption(from.stage() + 1, from.iteration(),
+                    from.iterationsBefore() + from.iteration(), from.resumes() + 1, optimisation.optimizer() == OptimizerType.LBFGS);
+            return new TransferResult(image, image.width(), image.height(), losses, options, iterations, evaluations, resumed);
         }
     }
 

@@ -21,6 +21,18 @@ public interface TransferListener {
         return 0;
     }
 
+    /**
+     * Asked after every iteration whether to store a {@link TransferCheckpoint} now, {@code sinceLastNanos}
+     * after the last one (or after the run started): only then is the state copied off the device.
+     */
+    default boolean checkpointDue(long sinceLastNanos) {
+        return false;
+    }
+
+    /** Stores a checkpoint; it may throw to stop the run once the checkpoint is safe (a worker that is stopping). */
+    default void checkpoint(TransferCheckpoint checkpoint) {
+    }
+
     TransferListener NONE = new TransferListener() {
         @Override
         public long progressIntervalNanos() {

@@ -195,6 +195,24 @@ class HelmChartTests {
     }
 
     @Test
+    void aStoppingWorkerHasTimeToCheckpointItsJob() {
+        Manifest worker = defaults.deployment("worker");
+        assertThat(worker.<Integer>at("spec.template.spec.terminationGracePeriodSeconds")).isEqualTo(120);
+        assertThat(new Manifest(worker.container()).<List<String>>at("lifecycle.preStop.exec.command")).containsExactly("sleep", "5");
+        // SIGTERM after the sleep; shutdown then waits for the final checkpoint, leaving 20 s for JobRunr and the JVM
+        assertThat(worker.env()).containsEntry("SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "95s")
+                .containsEntry("PASTICHE_JOBS_CHECKPOINTINTERVAL", "30s");
+        assertThat(defaults.deployment("api").env()).doesNotContainKey("PASTICHE_JOBS_CHECKPOINTINTERVAL");
+
+        RenderedChart longer = RenderedChart.render(c -> c.set("worker.terminationGracePeriodSeconds", 600).set("worker.preStopSleepSeconds", 10));
+        assertThat(longer.deployment("worker").env()).containsEntry("SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "570s");
+        assertThatThrownBy(() -> RenderedChart.render(c -> c.set("worker.terminationGracePeriodSeconds", 35).set("worker.preStopSleepSeconds", 10)))
+                .hasMessageContaining("final checkpoint");
+        assertRejected("worker.terminationGracePeriodSeconds", 10, "/worker/terminationGracePeriodSeconds");
+        assertRejected("worker.checkpointInterval", "half a minute", "/worker/checkpointInterval");
+    }
+
+    @Test
     void kedaScalesWorkersOnTheQueueOnlyWhenEnabled() {
         assertThat(defaults.ofKind("ScaledObject")).isEmpty();
         assertThat(defaults.deployment("worker").<Integer>at("spec.replicas")).isEqualTo(1);

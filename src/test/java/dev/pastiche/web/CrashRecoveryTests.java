@@ -37,7 +37,8 @@ import tools.jackson.databind.json.JsonMapper;
  * running a job is killed with SIGKILL mid-run, and the job must still end {@code succeeded} with
  * exactly one result. JobRunr declares the dead server's job orphaned once it has not been updated
  * for poll interval × multiplicand (5 s × 4, the least JobRunr allows), fails it as "Orphaned job"
- * and retries it; the handler takes a RUNNING row again and runs the job from the start. The
+ * and retries it; the handler takes a RUNNING row again and goes on from the job's last checkpoint
+ * (on H2, written every 0.5 s; on PostgreSQL at the default 30 s, so from the start). The
  * processes' logs stay in the test's temporary directory when a test fails.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES) // every wait is bounded; this bounds their sum
@@ -64,11 +65,17 @@ class CrashRecoveryTests {
     @Test
     void aJobKilledMidRunFinishesOnceInTheNextProcessOnTheSameH2File(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         String h2 = shippedH2Url(dir.resolve("db"));
-        String[] args = {"--spring.datasource.url=" + h2, "--pastiche.storage.root=" + dir.resolve("blobs")};
+        Path blobs = dir.resolve("blobs");
+        // a checkpoint every 0.5 s: the job is killed after its first, and goes on from the last
+        String[] args = {"--spring.datasource.url=" + h2, "--pastiche.storage.root=" + blobs, "--pastiche.jobs.checkpoint-interval=500ms"};
         ServiceProcess first = start("first", dir, args);
         first.awaitReady(START);
         String id = submit(new ApiClient(first.port()));
         awaitRunningMidway(new ApiClient(first.port()), id, first);
+        awaitCheckpoint(blobs, first);
+        // the blob is written just before the job's row points at it
+        Thread.sleep(200);
+        int reached = json(new ApiClient(first.port()).get(JOBS + "/" + id)).get("progress").get("iteration").asInt();
 
         long killed = System.nanoTime();
         assertThat(first.kill()).as("exit status of the killed process").isEqualTo(SIGKILLED);
@@ -79,6 +86,19 @@ class CrashRecoveryTests {
         JsonNode done = await(api, id, j -> j.get("status").asString().equals("succeeded"), RECOVERY, second);
         log("H2: job succeeded %.1f s after the kill", killed);
         assertOneResult(api, id, done);
+
+        // it went on from its checkpoint, and ends bit for bit where a run never killed ends
+        JsonNode resumed = done.get("recipe").get("resumed");
+        assertThat(resumed).as("recipe %s", done.get("recipe")).isNotNull();
+        assertThat(resumed.get("fromIteration").asInt()).isPositive().isLessThan(ITERATIONS);
+        assertThat(resumed.get("optimizerHistory").asString()).startsWith("restored");
+        assertThat(checkpointBlobs(blobs)).as("the finished job's checkpoint is deleted").isEmpty();
+        String again = submit(api);
+        JsonNode uninterrupted = await(api, again, j -> j.get("status").asString().equals("succeeded"), RECOVERY, second);
+        assertThat(uninterrupted.get("recipe").has("resumed")).isFalse();
+        assertThat(api.get(JOBS + "/" + id + "/result").body()).isEqualTo(api.get(JOBS + "/" + again + "/result").body());
+        log("H2: killed at iteration %d, resumed from %d; same image as a run never killed (%.1f s)", killed, reached,
+                resumed.get("fromIteration").asInt());
 
         // the database is a file that one process at a time may open: stop the service, then look inside
         second.stop();
@@ -154,6 +174,34 @@ class CrashRecoveryTests {
         JsonNode job = await(api, id, j -> !j.get("status").asString().equals("queued") && !j.get("progress").isNull(), PICKUP, processes);
         assertThat(job.get("status").asString()).as("job %s", job).isEqualTo("running");
         assertThat(job.get("progress").get("iteration").asInt()).as("job %s", job).isLessThan(ITERATIONS);
+    }
+
+    /** Until the running job's first checkpoint is in the blob store. */
+    private static void awaitCheckpoint(Path blobs, ServiceProcess process) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + PICKUP.toNanos();
+        while (checkpointBlobs(blobs).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no checkpoint within " + PICKUP + "\n" + process.logTail(40));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The blobs that are checkpoints (TransferCheckpoint's header), not images. */
+    private static List<Path> checkpointBlobs(Path blobs) throws IOException {
+        byte[] magic = "pastiche-checkpoint".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (var files = Files.walk(blobs)) {
+            return files.filter(Files::isRegularFile).filter(file -> {
+                try (var in = Files.newInputStream(file)) {
+                    return java.util.Arrays.equals(in.readNBytes(magic.length), magic);
+                } catch (IOException e) {
+                    return false; // moved or deleted meanwhile
+                }
+            }).toList();
+        } catch (java.io.UncheckedIOException e) {
+            // a folder changed under the walk: look again
+            return checkpointBlobs(blobs);
+        }
     }
 
     /** The result is served once, whole: one full run's evaluations, not a resumed or doubled one. */
