@@ -4,6 +4,7 @@ import dev.pastiche.classifier.ClassifierOptions;
 import dev.pastiche.classifier.ClassifierRecord;
 import dev.pastiche.classifier.TrainingProgress;
 import dev.pastiche.classifier.TrainingReport;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ record ClassifierView(UUID id, String status, Instant createdAt, Instant started
     record Error(String type, String detail) {
     }
 
+    @Schema(name = "ClassifierLinks")
     record Links(String self, String predictions) {
     }
 

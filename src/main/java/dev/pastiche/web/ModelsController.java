@@ -55,6 +55,7 @@ class ModelsController {
 
     /** @param state loaded, unavailable (with the reason) or not-loaded (random weights before first use, or a file still loading) */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    @Schema(name = "ClassifierState")
     record ClassifierView(String state, String keys, String reason) {
     }
 

@@ -24,6 +24,9 @@ import io.swagger.v3.oas.models.media.StringSchema;
 import io.swagger.v3.oas.models.parameters.Parameter;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -40,6 +43,7 @@ import java.util.TreeSet;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springdoc.core.customizers.OperationCustomizer;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -107,6 +111,7 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
         }
         ApiResponses responses = operation.getResponses();
         responses.values().forEach(OpenApiContract::commonHeaders);
+        successExample(operation);
         Map<Integer, List<ProblemType>> byStatus = new TreeMap<>();
         problems.forEach(type -> byStatus.computeIfAbsent(type.status().value(), s -> new ArrayList<>()).add(type));
         byStatus.forEach((status, types) -> responses.addApiResponse(Integer.toString(status), problemResponse(types)));
@@ -210,6 +215,37 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
             operation.setParameters(null);
         }
         return true;
+    }
+
+    /**
+     * A real answer as the success response's example: {@code openapi/examples/<operationId>.json},
+     * recorded from a running service by scripts/openapi/record_examples.sh (never written by hand).
+     */
+    private void successExample(Operation operation) {
+        if (operation.getOperationId() == null || operation.getResponses() == null) {
+            return;
+        }
+        ClassPathResource recorded = new ClassPathResource("openapi/examples/" + operation.getOperationId() + ".json");
+        if (!recorded.exists()) {
+            return;
+        }
+        Object example;
+        try (InputStream in = recorded.getInputStream()) {
+            example = json.readValue(in, Object.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + recorded.getPath(), e);
+        }
+        operation.getResponses().forEach((status, response) -> {
+            if (status.startsWith("2") && response.getContent() != null) {
+                MediaType media = response.getContent().get(org.springframework.http.MediaType.APPLICATION_JSON_VALUE);
+                if (media == null) {
+                    media = response.getContent().get("*/*");
+                }
+                if (media != null) {
+                    media.setExample(example);
+                }
+            }
+        });
     }
 
     private static boolean isFile(MethodParameter parameter) {
