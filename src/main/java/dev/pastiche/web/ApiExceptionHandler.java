@@ -86,40 +86,30 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 e.errors().stream().map(f -> new ApiProblemException.FieldError(f.field(), f.message())).toList(), request);
     }
 
-    @ExceptionHandler(TransferTooLargeException.class)
-    ResponseEntity<Object> transferTooLarge(TransferTooLargeException e, WebRequest request) {
-        return problem(ProblemType.IMAGE_TOO_LARGE, e.getMessage(), List.of(), request);
-    }
-
-    @ExceptionHandler(JobNotFoundException.class)
-    ResponseEntity<Object> jobNotFound(JobNotFoundException e, WebRequest request) {
-        return problem(ProblemType.NOT_FOUND, e.getMessage(), List.of(), request);
-    }
-
-    @ExceptionHandler(JobNotReadyException.class)
-    ResponseEntity<Object> jobNotReady(JobNotReadyException e, WebRequest request) {
-        return problem(ProblemType.NOT_READY, e.getMessage(), List.of(), request);
-    }
-
     @ExceptionHandler(InvalidTrainingSetException.class)
     ResponseEntity<Object> invalidTrainingSet(InvalidTrainingSetException e, WebRequest request) {
         return problem(ProblemType.VALIDATION, e.getMessage(),
                 e.errors().stream().map(f -> new ApiProblemException.FieldError(f.field(), f.message())).toList(), request);
     }
 
-    @ExceptionHandler(TrainingSetTooLargeException.class)
-    ResponseEntity<Object> trainingSetTooLarge(TrainingSetTooLargeException e, WebRequest request) {
-        return problem(ProblemType.PAYLOAD_TOO_LARGE, e.getMessage(), List.of(), request);
+    @ExceptionHandler(TransferTooLargeException.class)
+    ResponseEntity<Object> transferTooLarge(TransferTooLargeException e, WebRequest request) {
+        return problem(ProblemType.IMAGE_TOO_LARGE, e.getMessage(), List.of(), request);
     }
 
-    @ExceptionHandler(ClassifierNotFoundException.class)
-    ResponseEntity<Object> classifierNotFound(ClassifierNotFoundException e, WebRequest request) {
+    @ExceptionHandler({JobNotFoundException.class, ClassifierNotFoundException.class})
+    ResponseEntity<Object> notFound(RuntimeException e, WebRequest request) {
         return problem(ProblemType.NOT_FOUND, e.getMessage(), List.of(), request);
     }
 
-    @ExceptionHandler(ClassifierNotReadyException.class)
-    ResponseEntity<Object> classifierNotReady(ClassifierNotReadyException e, WebRequest request) {
+    @ExceptionHandler({JobNotReadyException.class, ClassifierNotReadyException.class})
+    ResponseEntity<Object> notReady(RuntimeException e, WebRequest request) {
         return problem(ProblemType.NOT_READY, e.getMessage(), List.of(), request);
+    }
+
+    @ExceptionHandler(TrainingSetTooLargeException.class)
+    ResponseEntity<Object> trainingSetTooLarge(TrainingSetTooLargeException e, WebRequest request) {
+        return problem(ProblemType.PAYLOAD_TOO_LARGE, e.getMessage(), List.of(), request);
     }
 
     @ExceptionHandler(IdempotencyConflictException.class)
