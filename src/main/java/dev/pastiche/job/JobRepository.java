@@ -128,6 +128,12 @@ class JobRepository {
                 .param("at", time(at)).param("type", type).param("detail", detail).param("id", id).update();
     }
 
+    /** The job's latest preview, if it has one. */
+    Optional<String> preview(UUID id) {
+        return jdbc.sql("SELECT preview_blob FROM style_transfer_job WHERE id = :id").param("id", id).query(String.class).optional()
+                .filter(key -> key != null);
+    }
+
     /** The job's latest checkpoint, if it has one. */
     Optional<String> checkpoint(UUID id) {
         return jdbc.sql("SELECT checkpoint_blob FROM style_transfer_job WHERE id = :id").param("id", id).query(String.class).optional()

@@ -202,10 +202,16 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             return properties.progressInterval().toNanos();
         }
 
+        /** Stores the preview and points the job at it, then deletes the one it replaces (only the latest is served). */
         @Override
         public void preview(RgbImage image, TransferProgress progress) {
             last = json.writeValueAsString(progress);
-            jobs.progress(id, last, blobs.put(ImageOps.png(image.image())));
+            String previous = jobs.preview(id).orElse(null);
+            String key = blobs.put(ImageOps.png(image.image()));
+            jobs.progress(id, last, key);
+            if (previous != null && !previous.equals(key) && !jobs.referenced(previous)) {
+                blobs.delete(previous);
+            }
         }
 
         /** Read from the database before every evaluation (a key lookup), so a cancel on any node reaches the worker. */

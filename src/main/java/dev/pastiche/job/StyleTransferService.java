@@ -378,7 +378,9 @@ public class StyleTransferService {
 
     public Optional<byte[]> preview(String owner, UUID id) {
         JobRecord job = get(owner, id);
-        return Optional.ofNullable(job.previewBlob()).flatMap(blobs::get);
+        Optional<byte[]> image = Optional.ofNullable(job.previewBlob()).flatMap(blobs::get);
+        // a newer preview replaced (and deleted) the one just read: serve that one
+        return image.isPresent() ? image : Optional.ofNullable(get(owner, id).previewBlob()).flatMap(blobs::get);
     }
 
     /** The job's webhook with its deliveries so far, or null when it has none. */

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,15 @@ public final class ServiceProcess implements AutoCloseable {
      * @param arguments further {@code --key=value} Spring properties
      */
     public static ServiceProcess start(String name, Path directory, String... arguments) {
+        return start(name, directory, Map.of(), arguments);
+    }
+
+    /**
+     * As {@link #start(String, Path, String...)}, with further environment variables: {@code
+     * OMP_NUM_THREADS=1} gives each of several processes on one machine a core of its own, as pods
+     * with a CPU limit have, instead of every process's OpenMP threads spinning on every core.
+     */
+    public static ServiceProcess start(String name, Path directory, Map<String, String> environment, String... arguments) {
         int port = freePort();
         Path log = directory.resolve(name + ".log");
         List<String> command = new ArrayList<>(List.of(
@@ -71,6 +81,7 @@ public final class ServiceProcess implements AutoCloseable {
                 "--jobrunr.background-job-server.server-timeout-poll-interval-multiplicand=4"));
         command.addAll(Arrays.asList(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
         try {
             Process process = builder.start();
             ALIVE.add(process);

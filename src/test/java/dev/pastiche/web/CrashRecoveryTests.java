@@ -4,7 +4,6 @@ import static dev.pastiche.web.ApiClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pastiche.testing.ServiceProcess;
-import dev.pastiche.testing.TestPostgres;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -38,8 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
  * exactly one result. JobRunr declares the dead server's job orphaned once it has not been updated
  * for poll interval × multiplicand (5 s × 4, the least JobRunr allows), fails it as "Orphaned job"
  * and retries it; the handler takes a RUNNING row again and goes on from the job's last checkpoint
- * (on H2, written every 0.5 s; on PostgreSQL at the default 30 s, so from the start). The
- * processes' logs stay in the test's temporary directory when a test fails.
+ * (written every 0.5 s here). Two nodes on PostgreSQL, one killed while others run and started
+ * again, are {@link TwoNodeFaultTests}. The processes' logs stay in the test's temporary
+ * directory when a test fails.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES) // every wait is bounded; this bounds their sum
 class CrashRecoveryTests {
@@ -104,43 +104,6 @@ class CrashRecoveryTests {
         second.stop();
         try (Connection db = DriverManager.getConnection(h2, "sa", "")) {
             assertJobRowAndHistory(db, id, "first", "second");
-        }
-    }
-
-    @Test
-    void aJobKilledOnOneNodeIsFinishedByTheOtherOnPostgres(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
-        TestPostgres.Schema schema = TestPostgres.freshSchema("crash");
-        try {
-            String[] args = {"--spring.datasource.url=" + schema.url(), "--spring.datasource.username=" + TestPostgres.USER,
-                    "--spring.datasource.password=" + TestPostgres.PASSWORD, "--jobrunr.database.table-prefix=" + schema.jobrunrTablePrefix(),
-                    "--pastiche.storage.root=" + dir.resolve("blobs")};
-            // both at once, as pods of a cluster start: Flyway and JobRunr create the schema concurrently
-            ServiceProcess a = start("node-a", dir, args);
-            ServiceProcess b = start("node-b", dir, args);
-            a.awaitReady(START);
-            b.awaitReady(START);
-            String id = submit(new ApiClient(a.port()));
-            awaitRunningMidway(new ApiClient(b.port()), id, a, b);
-
-            String runner;
-            try (Connection db = schema.connect()) {
-                runner = processingServers(db, id).get(0);
-            }
-            ServiceProcess victim = runner.equals(a.name()) ? a : b;
-            ServiceProcess survivor = victim == a ? b : a;
-            long killed = System.nanoTime();
-            assertThat(victim.kill()).as("exit status of the killed process").isEqualTo(SIGKILLED);
-            ApiClient api = new ApiClient(survivor.port());
-            JsonNode done = await(api, id, j -> j.get("status").asString().equals("succeeded"), RECOVERY, survivor);
-            log("PostgreSQL: job killed on %s succeeded on %s %.1f s after the kill", killed, victim.name(), survivor.name());
-            assertOneResult(api, id, done);
-            assertThat(survivor.alive()).isTrue();
-            try (Connection db = schema.connect()) {
-                assertJobRowAndHistory(db, id, victim.name(), survivor.name());
-            }
-        } finally {
-            killEveryProcess();
-            schema.drop();
         }
     }
 
