@@ -6,8 +6,10 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -83,6 +85,17 @@ class ClassifierRepository {
     boolean referenced(String blob) {
         return jdbc.sql("SELECT COUNT(*) FROM classifier WHERE images_blob = :blob OR head_blob = :blob")
                 .param("blob", blob).query(Long.class).single() > 0;
+    }
+
+    /** Every blob key a classifier refers to, in one scan: the orphan sweep's view of this table. */
+    Set<String> blobKeys() {
+        Set<String> keys = new HashSet<>();
+        jdbc.sql("SELECT images_blob, head_blob FROM classifier").query((ResultSet rs) -> {
+            keys.add(rs.getString("images_blob"));
+            keys.add(rs.getString("head_blob"));
+        });
+        keys.remove(null);
+        return keys;
     }
 
     private static OffsetDateTime time(Instant instant) {

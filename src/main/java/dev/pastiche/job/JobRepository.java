@@ -7,8 +7,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -209,5 +211,21 @@ class JobRepository {
                 rs.getString("error_detail"), rs.getBoolean("cancel_requested"), rs.getString("idempotency_key"),
                 rs.getString("request_hash"), rs.getLong("event_seq"), rs.getString("recipe"), rs.getObject("batch_id", UUID.class),
                 rs.getString("batch_label"));
+    }
+
+    /** Every blob key a job refers to, in one scan: the orphan sweep's view of this table ({@link #referenced} asks for one). */
+    Set<String> blobKeys() {
+        Set<String> keys = new HashSet<>();
+        jdbc.sql("SELECT content_blob, style_blobs, mask_blobs, preview_blob, result_blob, checkpoint_blob FROM style_transfer_job")
+                .query((ResultSet rs) -> {
+                    keys.add(rs.getString("content_blob"));
+                    keys.addAll(blobList(rs.getString("style_blobs")));
+                    keys.addAll(blobList(rs.getString("mask_blobs")));
+                    keys.add(rs.getString("preview_blob"));
+                    keys.add(rs.getString("result_blob"));
+                    keys.add(rs.getString("checkpoint_blob"));
+                });
+        keys.remove(null);
+        return keys;
     }
 }

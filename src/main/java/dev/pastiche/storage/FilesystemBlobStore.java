@@ -5,21 +5,33 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Blobs as files under a root directory ({@code ab/cd/abcd…}): written to a temporary file,
  * flushed to the device, then moved into place atomically and the directory flushed, so a blob is
- * either whole or absent even if the process or the machine dies mid-write.
+ * either whole or absent even if the process or the machine dies mid-write. A blob's age is its
+ * file's modification time, which a put of the same bytes sets to now again.
  */
 public class FilesystemBlobStore implements BlobStore {
 
@@ -40,7 +52,7 @@ public class FilesystemBlobStore implements BlobStore {
     public String put(byte[] data) {
         String key = sha256(data);
         Path target = path(key);
-        if (Files.isRegularFile(target)) {
+        if (Files.isRegularFile(target) && touched(target, key)) {
             return key;
         }
         try {
@@ -62,6 +74,22 @@ public class FilesystemBlobStore implements BlobStore {
                 Files.deleteIfExists(temp);
             }
             return key;
+        } catch (IOException e) {
+            throw new BlobStoreUnavailableException("cannot store blob " + key, e);
+        }
+    }
+
+    /**
+     * Makes stored bytes young again, so that the orphan sweep, which takes only blobs older than its
+     * grace, leaves them to the row this put is for; false when the file went meanwhile (swept or
+     * deleted), to be written again.
+     */
+    private static boolean touched(Path target, String key) {
+        try {
+            Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
         } catch (IOException e) {
             throw new BlobStoreUnavailableException("cannot store blob " + key, e);
         }
@@ -128,9 +156,77 @@ public class FilesystemBlobStore implements BlobStore {
         }
     }
 
+    /** Walks only the {@code ab/cd} folders: {@code incoming/} and whatever else the volume holds are not blobs. */
+    @Override
+    public List<String> keysOlderThan(Instant cutoff) {
+        List<String> keys = new ArrayList<>();
+        try {
+            Path start = root.toRealPath(); // the walk would not enter a root that is a symbolic link
+            Files.walkFileTree(start, EnumSet.noneOf(FileVisitOption.class), 3, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) {
+                    return directory.equals(start) || directory.getFileName().toString().matches("[0-9a-f]{2}")
+                            ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    String name = file.getFileName().toString();
+                    if (attributes.isRegularFile() && BlobStore.isKey(name) && start.relativize(file).equals(relativePath(name))
+                            && attributes.lastModifiedTime().toInstant().isBefore(cutoff)) {
+                        keys.add(name);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE; // deleted while the walk went on: not a candidate any more
+                    }
+                    throw e;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            return keys; // no root (the volume was emptied): no blobs
+        } catch (IOException e) {
+            throw new BlobStoreUnavailableException("cannot list blobs under " + root, e);
+        }
+        return keys;
+    }
+
+    /**
+     * Removes the {@code .part} files in {@code incoming/} older than {@code cutoff}: the temporary
+     * files of puts whose process was killed before the move. A put in progress writes its file
+     * within seconds, so one older than the sweep's grace belongs to nobody.
+     */
+    @Override
+    public int deletePartialUploads(Instant cutoff) {
+        int deleted = 0;
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(incoming, "*.part")) {
+            for (Path part : parts) {
+                try {
+                    if (Files.getLastModifiedTime(part).toInstant().isBefore(cutoff) && Files.deleteIfExists(part)) {
+                        deleted++;
+                    }
+                } catch (NoSuchFileException e) {
+                    // its put finished (or another node removed it) meanwhile
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return deleted; // no incoming/ (the volume was emptied): nothing left behind; the next put makes it again
+        } catch (IOException | DirectoryIteratorException e) {
+            throw new BlobStoreUnavailableException("cannot clean " + incoming, e);
+        }
+        return deleted;
+    }
+
     private Path path(String key) {
-        BlobStore.checkKey(key);
-        return root.resolve(key.substring(0, 2)).resolve(key.substring(2, 4)).resolve(key);
+        return root.resolve(relativePath(BlobStore.checkKey(key)));
+    }
+
+    private static Path relativePath(String key) {
+        return Path.of(key.substring(0, 2), key.substring(2, 4), key);
     }
 
     static String sha256(byte[] data) {

@@ -2,8 +2,10 @@ package dev.pastiche.storage;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -40,6 +42,10 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         byte[] digest = sha256(data);
         String key = HexFormat.of().formatHex(digest);
         if (exists(key)) {
+            // Not refreshed: the object keeps its first LastModified (S3 changes it only by copying the object
+            // onto itself, a request per repeated upload). Only bytes that were already an orphan older than the
+            // sweep's grace are affected: the sweep checks the rows again right before each delete, so the
+            // caller's row keeps them unless that check falls in the milliseconds before the row is written.
             return key;
         }
         // the store checks the upload against the digest we already have, so a corrupted body is refused
@@ -104,6 +110,23 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         } catch (software.amazon.awssdk.awscore.exception.AwsServiceException e) {
             throw new BlobStoreUnavailableException("bucket " + bucket + " answered " + e.statusCode(), e);
         }
+    }
+
+    /** Only objects under the prefix whose rest is a key: other things in the bucket are not blobs. */
+    @Override
+    public List<String> keysOlderThan(Instant cutoff) {
+        return reachable("list blobs", () -> s3.listObjectsV2Paginator(request -> request.bucket(bucket).prefix(prefix))
+                .contents().stream()
+                .filter(object -> object.lastModified().isBefore(cutoff))
+                .map(object -> object.key().substring(prefix.length()))
+                .filter(BlobStore::isKey)
+                .toList());
+    }
+
+    /** None: a PutObject is atomic and leaves nothing when interrupted (this store uses no multipart uploads). */
+    @Override
+    public int deletePartialUploads(Instant cutoff) {
+        return 0;
     }
 
     /** The store's outages (no connection, a 5xx) as {@link BlobStoreUnavailableException}; its answers otherwise as they are. */

@@ -4,6 +4,8 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -14,13 +16,19 @@ import org.springframework.validation.annotation.Validated;
  * @param type which store: {@code filesystem} for one process, {@code s3} for a cluster
  * @param root the directory of the filesystem store
  * @param s3 the bucket of the S3 store
+ * @param orphanSweep how often every node removes blobs that no row refers to: left by a process killed
+ *     between storing a blob and writing its row, or superseded previews (docs/reliability.md)
+ * @param orphanGrace how old an unreferenced blob must be before the sweep removes it; it must exceed
+ *     the time from a put to the write of the row that refers to its blob (milliseconds)
  */
 @Validated
 @ConfigurationProperties("pastiche.storage")
 public record StorageProperties(
         @DefaultValue("filesystem") @NotNull Type type,
         @DefaultValue("data/blobs") @NotNull Path root,
-        @DefaultValue @Valid S3 s3) {
+        @DefaultValue @Valid S3 s3,
+        @DefaultValue("1h") @NotNull @DurationMin(seconds = 1) Duration orphanSweep,
+        @DefaultValue("1h") @NotNull @DurationMin(minutes = 1) Duration orphanGrace) {
 
     public enum Type {
         FILESYSTEM, S3

@@ -168,6 +168,7 @@ class HelmChartTests {
                 .set("storage.s3.region", "eu-west-1").set("storage.s3.endpoint", "http://minio:9000")
                 .set("weights.path", "/models/w").set("weights.sha256", "b".repeat(64)));
         Map<String, String> config = chart.get("ConfigMap", "pst-pastiche").at("data");
+        assertThat(config).containsEntry("PASTICHE_STORAGE_ORPHANSWEEP", "1h").containsEntry("PASTICHE_STORAGE_ORPHANGRACE", "1h");
         Set<String> names = new HashSet<>(config.keySet());
         names.addAll(chart.deployment("api").env().keySet());
         names.addAll(chart.deployment("worker").env().keySet());
@@ -185,6 +186,7 @@ class HelmChartTests {
         assertRejected("podSecurityContext.runAsNonRoot", false, "/podSecurityContext/runAsNonRoot");
         assertRejected("securityContext.readOnlyRootFilesystem", false, "/securityContext/readOnlyRootFilesystem");
         assertRejected("api.replicas", 3, "'replicas' not allowed");
+        assertRejected("storage.orphanGrace", "an hour", "/storage/orphanGrace");
     }
 
     private static void assertRejected(String key, Object value, String where) {

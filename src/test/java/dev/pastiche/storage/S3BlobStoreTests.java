@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,12 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
+import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 
 /** The S3 store against a real S3-compatible server (S3Mock), one fresh bucket per test. */
 class S3BlobStoreTests {
@@ -71,6 +75,12 @@ class S3BlobStoreTests {
             public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
                 operations.add(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
             }
+
+            /** Pages of two objects, so that a listing crosses pages with a handful of them. */
+            @Override
+            public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
+                return context.request() instanceof ListObjectsV2Request list ? list.toBuilder().maxKeys(2).build() : context.request();
+            }
         }), bucket, "images/");
     }
 
@@ -104,6 +114,24 @@ class S3BlobStoreTests {
         assertThat(store.exists(first)).isFalse();
         assertThat(store.get(first)).isEmpty();
         store.delete(first);
+    }
+
+    /** S3 keeps LastModified as the server set it, so the cutoffs are placed around the puts instead of ageing objects. */
+    @Test
+    void listsTheBlobsUnderThePrefixLastWrittenBeforeTheCutoff() throws Exception {
+        Instant beforePuts = Instant.now().minusSeconds(5); // S3 keeps LastModified to the second
+        List<String> keys = IntStream.range(0, 5).mapToObj(i -> store.put(new byte[] {(byte) i})).toList();
+        // objects that are not blobs: under the prefix but not a key, a key outside the prefix or below a folder
+        String stray = "f".repeat(64);
+        for (String other : List.of("images/notes.txt", "images/sub/" + stray, "elsewhere/" + stray, stray)) {
+            admin.putObject(request -> request.bucket(bucket).key(other), RequestBody.fromString("x"));
+        }
+        operations.clear();
+
+        assertThat(store.keysOlderThan(Instant.now().plusSeconds(5))).containsExactlyInAnyOrderElementsOf(keys);
+        assertThat(operations).as("seven objects under the prefix, in pages of two").containsExactly("ListObjectsV2", "ListObjectsV2", "ListObjectsV2", "ListObjectsV2");
+        assertThat(store.keysOlderThan(beforePuts)).isEmpty();
+        assertThat(store.deletePartialUploads(Instant.now().plusSeconds(5))).as("a PutObject leaves nothing behind").isZero();
     }
 
     @Test
