@@ -193,8 +193,10 @@ print([s["serverName"] for s in json.load(sys.stdin)["jobHistory"] if s["state"]
     done_before=$(sql "SELECT COUNT(*) FROM style_transfer_job WHERE status = 'SUCCEEDED'")
     kill -9 "${NODE_PIDS[$port]}"; wait "${NODE_PIDS[$port]}" 2>/dev/null || true
     local killed=$SECONDS
-    echo "killed $node with -9 while it ran job $victim at iteration $at of $iterations ($done_before jobs done by then)"
-    echo "  its row after the kill: $(sql "SELECT status, progress::json->>'iteration' FROM style_transfer_job WHERE id = '$victim'" | tr '|' ' ')"
+    echo "killed $node with -9 while it ran job $victim ($done_before jobs done by then)"
+    local at_kill
+    at_kill=$(sql "SELECT progress::json->>'iteration' FROM style_transfer_job WHERE id = '$victim'")
+    echo "  the job's row after the kill: $(sql "SELECT status FROM style_transfer_job WHERE id = '$victim'"), iteration $at_kill of $iterations"
     start_node "$node" "$port"; await_node "$port"
     echo "$node restarted, ready $((SECONDS - killed)) s after the kill"
     for _ in $(seq 1 1800); do
@@ -202,13 +204,13 @@ print([s["serverName"] for s in json.load(sys.stdin)["jobHistory"] if s["state"]
         sleep 1
     done
     echo "every job finished $((SECONDS - killed)) s after the kill, $((SECONDS - started)) s after the start"
-    local rows
-    rows=$(sql "SELECT row_to_json(t) FROM (SELECT j.id, j.status, j.result, j.recipe, j.checkpoint_blob, j.content_blob, j.style_blobs,
-        j.mask_blobs, j.preview_blob, j.result_blob, r.jobasjson FROM style_transfer_job j LEFT JOIN jobrunr_jobs r ON r.id = j.id::text) t")
-    echo "$rows" | python3 - "$NODES_BLOBS" "$victim" "$node" "$iterations" <<'PY'
+    sql "SELECT row_to_json(t) FROM (SELECT j.id, j.status, j.result, j.recipe, j.checkpoint_blob, j.content_blob, j.style_blobs,
+        j.mask_blobs, j.preview_blob, j.result_blob, r.jobasjson FROM style_transfer_job j LEFT JOIN jobrunr_jobs r ON r.id = j.id::text) t" \
+        > "$WORK/nodes-rows.json"
+    python3 - "$NODES_BLOBS" "$victim" "$node" "$iterations" "$WORK/nodes-rows.json" "$at_kill" <<'PY'
 import collections, json, os, sys
-root, victim, victim_node, iterations = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-rows = [json.loads(line) for line in sys.stdin if line.strip()]
+root, victim, victim_node, iterations, at_kill = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[6])
+rows = [json.loads(line) for line in open(sys.argv[5]) if line.strip()]
 named, problems, by_node, statuses = set(), [], collections.Counter(), collections.Counter()
 for row in rows:
     statuses[row["status"]] += 1
@@ -227,6 +229,9 @@ for row in rows:
         problems.append(f"job {row['id']}: a checkpoint left on a finished job")
     if row["id"] == victim:
         print(f"killed job: processed by {servers}, failures {failures}, recipe.resumed {json.dumps(resumed)}")
+        if resumed:
+            kept = resumed["fromIteration"]
+            print(f"  work kept: {kept} of the {at_kill} iterations done at the kill ({100 * kept / max(at_kill, 1):.0f} %), {at_kill - kept} redone")
         if not resumed or failures != ["Orphaned job"] or servers[0] != victim_node:
             problems.append(f"killed job {victim} did not resume from a checkpoint: {resumed}, {failures}, {servers}")
     elif resumed or failures or len(servers) != 1:
@@ -254,4 +259,4 @@ PY
 for scenario in ${@:-webhook-down full-disk postgres-restart two-nodes}; do
     "${scenario//-/_}"
 done
-echo "service log: $WORK/service.log"
+echo "logs: $WORK (service.log, node-a.log, node-b.log)"
