@@ -84,6 +84,9 @@ Names are Spring Boot's relaxed environment form of the properties in applicatio
 {{- $secret := include "pastiche.secretName" $root -}}
 - name: JOBRUNR_BACKGROUNDJOBSERVER_ENABLED
   value: {{ eq .component "worker" | quote }}
+# PyTorch's CPU threads: the pod's share of the node, not every core of it
+- name: OMP_NUM_THREADS
+  value: {{ (index $v .component).cpuThreads | quote }}
 {{- if eq .component "worker" }}
 # one optimisation per process: PyTorch allows one gradient collector per JVM
 - name: JOBRUNR_BACKGROUNDJOBSERVER_WORKERCOUNT

@@ -41,12 +41,36 @@ class JobRepository {
                 .update();
     }
 
-    /** A batch and its jobs in one transaction: all or nothing. */
+    /**
+     * Inserts the job if the queue has room for it; false, inserting nothing, when it has not. The
+     * admission row's lock makes count and insert one step across every node, so the queue never
+     * passes {@code maxQueued}.
+     */
     @Transactional
-    void insertBatch(UUID batch, String owner, String mode, Instant createdAt, List<JobRecord> batchJobs) {
+    boolean insertIfRoom(JobRecord job, int maxQueued) {
+        if (!roomFor(1, maxQueued)) {
+            return false;
+        }
+        insert(job);
+        return true;
+    }
+
+    /** A batch and its jobs in one transaction, if the queue has room for all of them: all or nothing. */
+    @Transactional
+    boolean insertBatchIfRoom(UUID batch, String owner, String mode, Instant createdAt, List<JobRecord> batchJobs, int maxQueued) {
+        if (!roomFor(batchJobs.size(), maxQueued)) {
+            return false;
+        }
         jdbc.sql("INSERT INTO style_transfer_batch (id, owner, mode, created_at) VALUES (:id, :owner, :mode, :at)")
                 .param("id", batch).param("owner", owner).param("mode", mode).param("at", time(createdAt)).update();
         batchJobs.forEach(this::insert);
+        return true;
+    }
+
+    /** Locks the admission row until the transaction ends, then counts: no other submission counts meanwhile. */
+    private boolean roomFor(int jobs, int maxQueued) {
+        jdbc.sql("SELECT id FROM job_admission WHERE id = 1 FOR UPDATE").query(Integer.class).single();
+        return countQueued() + jobs <= maxQueued;
     }
 
     Optional<String> batchMode(UUID batch, String owner) {

@@ -114,7 +114,12 @@ public class StyleTransferService {
                 json.writeValueAsString(new JobOptions(resolved, format, webhook)), contentKey, styleKeys, maskKeys, null, null, null, null, null, null,
                 false, idempotencyKey, requestHash, 0, null, null, null);
         try {
-            jobs.insert(job);
+            if (!jobs.insertIfRoom(job, properties.maxQueued())) {
+                // the queue filled up between the check above and now: nothing refers to what was just stored
+                forgetUnreferenced(job.contentBlob(), styleKeys, maskKeys);
+                metrics.rejected("queue-full");
+                throw new QueueFullException(properties.maxQueued());
+            }
         } catch (DuplicateKeyException e) {
             // the same key raced in from another request: the first one to commit wins
             return replay(jobs.findByIdempotencyKey(owner, idempotencyKey).orElseThrow(() -> e), idempotencyKey, requestHash);
@@ -191,9 +196,21 @@ public class StyleTransferService {
                         maskKeys.isEmpty() ? List.of() : List.of(maskKeys.get(s)), batch, String.format("content-%02d_style-%02d", c + 1, s + 1)));
             }
         }
-        jobs.insertBatch(batch, owner, mode.label(), now, batchJobs);
+        if (!jobs.insertBatchIfRoom(batch, owner, mode.label(), now, batchJobs, properties.maxQueued())) {
+            contentKeys.forEach(key -> forgetUnreferenced(key, styleKeys, maskKeys));
+            metrics.rejected("queue-full");
+            throw new QueueFullException(properties.maxQueued());
+        }
         batchJobs.forEach(job -> scheduler.enqueue(job.id(), new StyleTransferJobRequest(job.id())));
         return new Batch(batch, mode, batchJobs);
+    }
+
+    /** Deletes the blobs of a refused submission that no job refers to (the same bytes may belong to another job). */
+    private void forgetUnreferenced(String content, List<String> styleKeys, List<String> maskKeys) {
+        Set<String> keys = new LinkedHashSet<>(styleKeys);
+        keys.addAll(maskKeys);
+        keys.add(content);
+        keys.stream().filter(key -> !jobs.referenced(key)).forEach(blobs::delete);
     }
 
     /** Masks are optional, but then one per style: a missing one would leave its style nowhere, an extra one nowhere to go. */

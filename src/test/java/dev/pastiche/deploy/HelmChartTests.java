@@ -53,6 +53,15 @@ class HelmChartTests {
     }
 
     @Test
+    void podsUseTheirShareOfTheNodesCoresNotAllOfThem() {
+        assertThat(defaults.deployment("api").env()).containsEntry("OMP_NUM_THREADS", "2");
+        assertThat(defaults.deployment("worker").env()).containsEntry("OMP_NUM_THREADS", "2");
+        RenderedChart four = RenderedChart.render(c -> c.set("worker.cpuThreads", 4));
+        assertThat(four.deployment("worker").env()).containsEntry("OMP_NUM_THREADS", "4");
+        assertRejected("api.cpuThreads", 0, "/api/cpuThreads");
+    }
+
+    @Test
     void onlyWorkersAskForGpus() {
         Map<String, Object> worker = defaults.deployment("worker").container();
         assertThat(new Manifest(worker).<Map<String, Object>>at("resources.limits")).containsEntry("nvidia.com/gpu", 1);
@@ -173,6 +182,7 @@ class HelmChartTests {
         names.addAll(chart.deployment("api").env().keySet());
         names.addAll(chart.deployment("worker").env().keySet());
         names.remove("JAVA_TOOL_OPTIONS"); // the JVM's, not Spring's
+        names.remove("OMP_NUM_THREADS"); // PyTorch's
 
         assertThat(names).isNotEmpty().allSatisfy(name -> assertThat(known).as(name).contains(name));
     }
