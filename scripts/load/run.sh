@@ -65,9 +65,13 @@ rate_limit() {
     echo "== rate limit at its defaults, one key, concurrency 4, 20 s"
     start_service --pastiche.security.api-keys=$KEY
     wrk -t1 -c4 -d20s -s scripts/load/get.lua "$BASE/v1/models" -- "header:Authorization=Bearer $KEY"
-    # the bucket has just refilled a token or two: spend them, then show a refusal
-    for _ in 1 2 3; do curl -s -o /dev/null -H "$AUTH" "$BASE/v1/models"; done
-    echo "a refused answer: $(curl -s -D - -H "$AUTH" "$BASE/v1/models" | tr -d '\r' | grep -iE '^(HTTP|retry-after|ratelimit)|rate-limited' | tr '\n' ' ')"
+    # the bucket refills while wrk stops: spend what it has, then show a refusal
+    local answer=""
+    for _ in $(seq 1 200); do
+        answer=$(curl -s -D - -H "$AUTH" "$BASE/v1/models" | tr -d '\r')
+        echo "$answer" | head -n 1 | grep -q ' 429' && break
+    done
+    echo "a refused answer: $(echo "$answer" | grep -ioE '^(HTTP/[0-9.]+ [0-9]+|retry-after: [0-9]+|ratelimit-remaining: [0-9]+|content-type: [^;]+)|problems/rate-limited' | tr '\n' ' ')"
     stop_service
 }
 

@@ -8,6 +8,7 @@ import org.jobrunr.jobs.Job;
 import org.jobrunr.jobs.filters.ApplyStateFilter;
 import org.jobrunr.jobs.states.FailedState;
 import org.jobrunr.jobs.states.JobState;
+import org.jobrunr.jobs.states.ScheduledState;
 import org.jobrunr.jobs.states.StateName;
 import org.jobrunr.server.BackgroundJobServer;
 import org.jobrunr.storage.JobNotFoundException;
@@ -62,11 +63,18 @@ class JobFailures implements ApplyStateFilter, SmartInitializingSingleton {
         servers.ifAvailable(server -> server.setJobFilters(List.of(this)));
     }
 
-    /** Runs after the RetryFilter's election: a failed state that is still the job's state is final. */
+    /**
+     * Runs after the RetryFilter's election: a failed state that is still the job's state is final;
+     * a failure followed by a scheduled state is a retry, and until a worker takes it again the job
+     * waits in the queue, which its row now says instead of the {@code running} of the attempt that
+     * failed or whose worker died.
+     */
     @Override
     public void onStateApplied(Job job, JobState oldState, JobState newState) {
         if (newState instanceof FailedState && job.getState() == StateName.FAILED) {
             failForGood(job);
+        } else if (oldState instanceof FailedState && newState instanceof ScheduledState && jobs.requeue(job.getId())) {
+            log.info("Style-transfer job {} is queued again: {}", job.getId(), ((FailedState) oldState).getMessage());
         }
     }
 

@@ -183,6 +183,12 @@ class JobRepository {
                 .param("before", time(before)).query(UUID.class).list();
     }
 
+    /** A running job JobRunr will retry goes back to the queue; true when it did (it may have ended meanwhile). */
+    boolean requeue(UUID id) {
+        return jdbc.sql("UPDATE style_transfer_job SET status = 'QUEUED', event_seq = event_seq + 1 WHERE id = :id AND status = 'RUNNING'")
+                .param("id", id).update() == 1;
+    }
+
     /** Marks a running job for cancellation and cancels a queued one at once; finished jobs are unchanged. */
     void cancel(UUID id, Instant at) {
         jdbc.sql("UPDATE style_transfer_job SET cancel_requested = TRUE WHERE id = :id AND status IN ('QUEUED', 'RUNNING')")

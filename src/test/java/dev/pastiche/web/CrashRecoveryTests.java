@@ -29,7 +29,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Durability of the job queue against real crashes: the service runs as separate JVMs, the one
@@ -198,30 +197,12 @@ class CrashRecoveryTests {
                 assertThat(rs.next()).isFalse();
             }
         }
-        JsonNode history = history(db, id);
+        JsonNode history = JobRunrHistory.of(db, id);
         List<String> states = history.valueStream().map(s -> s.get("state").asString()).toList();
         assertThat(states).as("JobRunr history %s", history).containsOnlyOnce("SUCCEEDED").endsWith("SUCCEEDED");
-        assertThat(processingServers(db, id)).as("servers that processed the job, %s", history).containsExactly(killed, survivor);
+        assertThat(JobRunrHistory.processingServers(db, id)).as("servers that processed the job, %s", history).containsExactly(killed, survivor);
         assertThat(history.valueStream().filter(s -> s.get("state").asString().equals("FAILED")).map(s -> s.path("message").asString()))
                 .as("JobRunr history %s", history).containsExactly("Orphaned job");
-    }
-
-    /** The names of the JobRunr servers that took the job, in order. */
-    private static List<String> processingServers(Connection db, String id) throws SQLException {
-        return history(db, id).valueStream().filter(s -> s.get("state").asString().equals("PROCESSING"))
-                .map(s -> s.get("serverName").asString()).toList();
-    }
-
-    private static JsonNode history(Connection db, String id) throws SQLException {
-        try (PreparedStatement job = db.prepareStatement("SELECT jobAsJson FROM jobrunr_jobs WHERE id = ?")) {
-            job.setString(1, id);
-            try (ResultSet rs = job.executeQuery()) {
-                assertThat(rs.next()).as("JobRunr job %s", id).isTrue();
-                JsonNode history = JsonMapper.shared().readTree(rs.getString(1)).get("jobHistory");
-                assertThat(rs.next()).isFalse();
-                return history;
-            }
-        }
     }
 
     private static JsonNode await(ApiClient api, String id, Predicate<JsonNode> condition, Duration timeout, ServiceProcess... processes)

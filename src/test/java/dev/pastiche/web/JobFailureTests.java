@@ -80,10 +80,13 @@ class JobFailureTests {
 
     @Test
     void aJobWhoseEveryAttemptFailsEndsFailedWhenItsRetriesAreSpent() throws Exception {
+        int before = FailingEngine.ATTEMPTS.get();
         String id = submit();
 
-        JsonNode done = await(id);
+        JsonNode done = await(id, before);
 
+        // between attempts the job waited in the queue, and said so
+        assertThat(queuedBetweenAttempts).as("seen queued after a failed attempt, before the last").isTrue();
         assertThat(done.get("error").get("type").asString()).isEqualTo("internal");
         assertThat(done.get("error").get("detail").asString()).isEqualTo("the job failed on each of its 4 attempts; the cause has been logged");
         assertThat(done.get("finishedAt").isNull()).isFalse();
@@ -101,7 +104,7 @@ class JobFailureTests {
         String id = submit();
         jobrunr.deletePermanently(UUID.fromString(id));
 
-        JsonNode done = await(id);
+        JsonNode done = await(id, FailingEngine.ATTEMPTS.get());
 
         assertThat(done.get("error").get("type").asString()).isEqualTo("worker-lost");
         assertThat(done.get("error").get("detail").asString()).contains("will not run again");
@@ -116,15 +119,20 @@ class JobFailureTests {
         return json(created).get("id").asString();
     }
 
-    private JsonNode await(String id) throws InterruptedException {
+    /** Whether {@link #await} saw the job {@code queued} after its first attempt and before its fourth. */
+    private boolean queuedBetweenAttempts;
+
+    private JsonNode await(String id, int attemptsBefore) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         JsonNode job = null;
         while (System.nanoTime() < deadline) {
+            int attempts = FailingEngine.ATTEMPTS.get() - attemptsBefore;
             job = json(api.get(JOBS + "/" + id));
             if (job.get("status").asString().equals("failed")) {
                 return job;
             }
-            assertThat(job.get("status").asString()).as("job %s", job).isIn("queued", "running");
+            queuedBetweenAttempts |= job.get("status").asString().equals("queued") && attempts >= 1 && attempts < 4
+                    && FailingEngine.ATTEMPTS.get() - attemptsBefore == attempts;
             Thread.sleep(250);
         }
         throw new AssertionError("job " + id + " is still " + job + " after " + WAIT);

@@ -131,7 +131,7 @@ class TwoNodeFaultTests {
                 assertOncePerJob(db, ids, victim);
                 Map<String, Long> byNode = ids.stream().collect(Collectors.groupingBy(id -> {
                     try {
-                        List<String> servers = processingServers(db, id);
+                        List<String> servers = JobRunrHistory.processingServers(db, id);
                         return servers.get(servers.size() - 1);
                     } catch (SQLException e) {
                         throw new IllegalStateException(e);
@@ -178,7 +178,7 @@ class TwoNodeFaultTests {
                         if (rs.getString(2) == null || JsonMapper.shared().readTree(rs.getString(2)).path("iteration").asInt() > ITERATIONS * 2 / 3) {
                             continue;
                         }
-                        List<String> servers = processingServers(db, id);
+                        List<String> servers = JobRunrHistory.processingServers(db, id);
                         if (!servers.isEmpty()) {
                             return new Victim(servers.get(servers.size() - 1), id, rs.getTimestamp(3).toInstant());
                         }
@@ -257,12 +257,12 @@ class TwoNodeFaultTests {
             }
         }
         for (String id : ids) {
-            JsonNode history = history(db, id);
+            JsonNode history = JobRunrHistory.of(db, id);
             List<String> states = history.valueStream().map(s -> s.get("state").asString()).toList();
             assertThat(states).as("JobRunr history of %s: %s", id, history).containsOnlyOnce("SUCCEEDED").endsWith("SUCCEEDED");
             List<String> failures = history.valueStream().filter(s -> s.get("state").asString().equals("FAILED"))
                     .map(s -> s.path("message").asString()).toList();
-            List<String> servers = processingServers(db, id);
+            List<String> servers = JobRunrHistory.processingServers(db, id);
             if (id.equals(victim.job())) {
                 assertThat(failures).as("history %s", history).containsExactly("Orphaned job");
                 assertThat(servers).as("history %s", history).hasSize(2).first().isEqualTo(victim.node());
@@ -316,24 +316,6 @@ class TwoNodeFaultTests {
         Set<String> stored = kept.stream().map(file -> file.getFileName().toString()).collect(Collectors.toSet());
         assertThat(stored).as("blobs no row names").isSubsetOf(named);
         assertThat(named).as("blobs rows name but the store lacks").isSubsetOf(stored);
-    }
-
-    /** The names of the JobRunr servers that took the job, in order. */
-    private static List<String> processingServers(Connection db, String id) throws SQLException {
-        return history(db, id).valueStream().filter(s -> s.get("state").asString().equals("PROCESSING"))
-                .map(s -> s.get("serverName").asString()).toList();
-    }
-
-    private static JsonNode history(Connection db, String id) throws SQLException {
-        try (PreparedStatement job = db.prepareStatement("SELECT jobAsJson FROM jobrunr_jobs WHERE id = ?")) {
-            job.setString(1, id);
-            try (ResultSet rs = job.executeQuery()) {
-                if (!rs.next()) {
-                    return JsonMapper.shared().createArrayNode();
-                }
-                return JsonMapper.shared().readTree(rs.getString(1)).get("jobHistory");
-            }
-        }
     }
 
     private static void log(String format, long since, Object... args) {
