@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -48,6 +49,20 @@ class ClassifierRepository {
 
     long countQueued() {
         return jdbc.sql("SELECT COUNT(*) FROM classifier WHERE status = 'QUEUED'").query(Long.class).single();
+    }
+
+    /**
+     * Inserts the classifier if the queue has room for it; false, inserting nothing, when it has not.
+     * The admission row's lock makes count and insert one step across every node.
+     */
+    @Transactional
+    boolean insertIfRoom(ClassifierRecord classifier, int maxQueued) {
+        jdbc.sql("SELECT id FROM classifier_admission WHERE id = 1 FOR UPDATE").query(Integer.class).single();
+        if (countQueued() >= maxQueued) {
+            return false;
+        }
+        insert(classifier);
+        return true;
     }
 
     /** Queued (or running, when a retry picks up an orphan) → running; false when it is neither. */

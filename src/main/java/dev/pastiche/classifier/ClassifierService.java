@@ -87,7 +87,13 @@ public class ClassifierService {
         UUID id = UUID.randomUUID();
         ClassifierRecord classifier = new ClassifierRecord(id, owner, ClassifierStatus.QUEUED, Instant.now().truncatedTo(ChronoUnit.MICROS),
                 null, null, options, set.classes(), set.labels(), imagesBlob, null, null, null, null, null);
-        classifiers.insert(classifier);
+        if (!classifiers.insertIfRoom(classifier, properties.maxQueued())) {
+            // the queue filled up since the check above: nothing refers to the images just stored
+            if (!classifiers.referenced(imagesBlob)) {
+                blobs.delete(imagesBlob);
+            }
+            throw new ClassifierQueueFullException(properties.maxQueued());
+        }
         scheduler.enqueue(id, new ClassifierTrainingRequest(id));
         return classifier;
     }
