@@ -88,10 +88,7 @@ public class ClassifierService {
         ClassifierRecord classifier = new ClassifierRecord(id, owner, ClassifierStatus.QUEUED, Instant.now().truncatedTo(ChronoUnit.MICROS),
                 null, null, options, set.classes(), set.labels(), imagesBlob, null, null, null, null, null);
         if (!classifiers.insertIfRoom(classifier, properties.maxQueued())) {
-            // the queue filled up since the check above: nothing refers to the images just stored
-            if (!classifiers.referenced(imagesBlob)) {
-                blobs.delete(imagesBlob);
-            }
+            // the queue filled up since the check above; the images just stored stay for the orphan sweep
             throw new ClassifierQueueFullException(properties.maxQueued());
         }
         scheduler.enqueue(id, new ClassifierTrainingRequest(id));

@@ -73,8 +73,8 @@ class JobFailures implements ApplyStateFilter, SmartInitializingSingleton {
     public void onStateApplied(Job job, JobState oldState, JobState newState) {
         if (newState instanceof FailedState && job.getState() == StateName.FAILED) {
             failForGood(job);
-        } else if (oldState instanceof FailedState && newState instanceof ScheduledState && jobs.requeue(job.getId())) {
-            log.info("Style-transfer job {} is queued again: {}", job.getId(), ((FailedState) oldState).getMessage());
+        } else if (oldState instanceof FailedState failed && newState instanceof ScheduledState && jobs.requeue(job.getId())) {
+            log.info("Style-transfer job {} is queued again: {}", job.getId(), failed.getMessage());
         }
     }
 

@@ -43,8 +43,8 @@ class JobRepository {
 
     /**
      * Inserts the job if the queue has room for it; false, inserting nothing, when it has not. The
-     * admission row's lock makes count and insert one step across every node, so the queue never
-     * passes {@code maxQueued}.
+     * admission row's lock makes count and insert one step across every node, so no submission takes
+     * the queue past {@code maxQueued} (a job JobRunr retries comes back to it regardless).
      */
     @Transactional
     boolean insertIfRoom(JobRecord job, int maxQueued) {
@@ -138,10 +138,11 @@ class JobRepository {
                 .param("progress", progress).param("preview", previewBlob).param("id", id).update();
     }
 
+    /** Queued counts as running here too (see {@link #checkpoint(UUID, String)}): a live worker's result stands. */
     void succeed(UUID id, Instant at, String resultBlob, String result, String progress, String recipe) {
         jdbc.sql("""
                 UPDATE style_transfer_job SET status = 'SUCCEEDED', finished_at = :at, result_blob = :blob, result = :result,
-                progress = :progress, recipe = :recipe, event_seq = event_seq + 1 WHERE id = :id AND status = 'RUNNING'""")
+                progress = :progress, recipe = :recipe, event_seq = event_seq + 1 WHERE id = :id AND status IN ('RUNNING', 'QUEUED')""")
                 .param("at", time(at)).param("blob", resultBlob).param("result", result).param("progress", progress)
                 .param("recipe", recipe)
                 .param("id", id).update();
@@ -166,9 +167,13 @@ class JobRepository {
                 .filter(key -> key != null);
     }
 
-    /** Records a running job's new checkpoint; false when the job is no longer running (its blob is then the caller's to drop). */
+    /**
+     * Records a running job's new checkpoint; false when the job has ended (its blob is then the
+     * caller's to drop). Queued counts as running: JobRunr may have declared a slow worker dead and
+     * queued its job again while the worker goes on.
+     */
     boolean checkpoint(UUID id, String blob) {
-        return jdbc.sql("UPDATE style_transfer_job SET checkpoint_blob = :blob WHERE id = :id AND status = 'RUNNING'")
+        return jdbc.sql("UPDATE style_transfer_job SET checkpoint_blob = :blob WHERE id = :id AND status IN ('RUNNING', 'QUEUED')")
                 .param("blob", blob).param("id", id).update() == 1;
     }
 

@@ -86,8 +86,12 @@ public class StyleTransferJobHandler implements JobRequestHandler<StyleTransferJ
             throw new WorkerStoppingException(id);
         }
         if (job.status().finished() || !jobs.start(id, Instant.now())) {
-            // a retry after the process died between finishing the job and owing its webhook: owe it now (idempotent)
-            jobs.find(id).filter(done -> done.status().finished()).ifPresent(this::announce);
+            // a retry after the process died between finishing the job and owing its webhook: owe it now (idempotent);
+            // a job cancelled while it waited for this retry still has the checkpoint of the attempt before
+            jobs.find(id).filter(done -> done.status().finished()).ifPresent(done -> {
+                checkpoints.drop(id);
+                announce(done);
+            });
             return;
         }
         long start = System.nanoTime();

@@ -115,8 +115,8 @@ public class StyleTransferService {
                 false, idempotencyKey, requestHash, 0, null, null, null);
         try {
             if (!jobs.insertIfRoom(job, properties.maxQueued())) {
-                // the queue filled up between the check above and now: nothing refers to what was just stored
-                forgetUnreferenced(job.contentBlob(), styleKeys, maskKeys);
+                // the queue filled up since the check above. What was just stored stays for the orphan sweep:
+                // deleting it here could take bytes another submission has stored and not yet named in its row
                 metrics.rejected("queue-full");
                 throw new QueueFullException(properties.maxQueued());
             }
@@ -197,20 +197,12 @@ public class StyleTransferService {
             }
         }
         if (!jobs.insertBatchIfRoom(batch, owner, mode.label(), now, batchJobs, properties.maxQueued())) {
-            contentKeys.forEach(key -> forgetUnreferenced(key, styleKeys, maskKeys));
+            // as for one job: what was stored stays for the orphan sweep
             metrics.rejected("queue-full");
             throw new QueueFullException(properties.maxQueued());
         }
         batchJobs.forEach(job -> scheduler.enqueue(job.id(), new StyleTransferJobRequest(job.id())));
         return new Batch(batch, mode, batchJobs);
-    }
-
-    /** Deletes the blobs of a refused submission that no job refers to (the same bytes may belong to another job). */
-    private void forgetUnreferenced(String content, List<String> styleKeys, List<String> maskKeys) {
-        Set<String> keys = new LinkedHashSet<>(styleKeys);
-        keys.addAll(maskKeys);
-        keys.add(content);
-        keys.stream().filter(key -> !jobs.referenced(key)).forEach(blobs::delete);
     }
 
     /** Masks are optional, but then one per style: a missing one would leave its style nowhere, an extra one nowhere to go. */

@@ -82,7 +82,8 @@ public class FilesystemBlobStore implements BlobStore {
     /**
      * Makes stored bytes young again, so that the orphan sweep, which takes only blobs older than its
      * grace, leaves them to the row this put is for; false when the file went meanwhile (swept or
-     * deleted), to be written again.
+     * deleted), to be written again. Where the time cannot be set, the sweep's grace still covers the
+     * milliseconds until the row is written unless the bytes had been an orphan for longer.
      */
     private static boolean touched(Path target, String key) {
         try {
@@ -91,7 +92,8 @@ public class FilesystemBlobStore implements BlobStore {
         } catch (NoSuchFileException e) {
             return false;
         } catch (IOException e) {
-            throw new BlobStoreUnavailableException("cannot store blob " + key, e);
+            // only a file's owner may set its time (a volume shared with another user): the bytes are there, which is what the put needs
+            return Files.isRegularFile(target);
         }
     }
 

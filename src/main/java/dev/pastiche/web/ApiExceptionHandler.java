@@ -130,6 +130,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
      */
     @ExceptionHandler({org.springframework.dao.DataAccessResourceFailureException.class,
             org.springframework.transaction.CannotCreateTransactionException.class,
+            // a lock held too long by others, e.g. the queue's admission row under a flood on H2 (1 s lock timeout)
+            org.springframework.dao.PessimisticLockingFailureException.class,
             dev.pastiche.storage.BlobStoreUnavailableException.class})
     ResponseEntity<Object> storageUnavailable(RuntimeException e, WebRequest request) {
         log.warn("Storage unavailable on {}: {}", path(request), e.getMessage());

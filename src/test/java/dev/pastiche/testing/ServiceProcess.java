@@ -80,7 +80,8 @@ public final class ServiceProcess implements AutoCloseable {
                 "--jobrunr.background-job-server.poll-interval-in-seconds=5",
                 "--jobrunr.background-job-server.server-timeout-poll-interval-multiplicand=4"));
         command.addAll(Arrays.asList(arguments));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        // appended: a process started again under the same name keeps the log of the one before
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         try {
             Process process = builder.start();

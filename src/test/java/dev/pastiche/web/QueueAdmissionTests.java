@@ -74,7 +74,7 @@ class QueueAdmissionTests {
     JdbcClient jdbc;
 
     @Test
-    void aBurstOfSubmissionsFillsTheQueueExactlyAndLeavesNoBlobOfTheRefused() throws Exception {
+    void aBurstOfSubmissionsFillsTheQueueExactly() throws Exception {
         ApiClient api = new ApiClient(port);
         CountDownLatch go = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -108,8 +108,9 @@ class QueueAdmissionTests {
         List<String> contents = jdbc.sql("SELECT content_blob FROM style_transfer_job").query(String.class).list();
         try (Stream<Path> files = Files.walk(blobs)) {
             List<String> stored = files.filter(Files::isRegularFile).map(file -> file.getFileName().toString()).toList();
-            // the accepted jobs' contents and the one style they share: nothing of the refused
-            assertThat(stored).as("blobs stored").hasSize(MAX_QUEUED + 1).containsAll(contents);
+            // the accepted jobs' contents and their style; a submission refused at the insert leaves its content to the
+            // orphan sweep (deleting it there could take bytes another submission stored and has not yet named)
+            assertThat(stored).as("blobs stored").containsAll(contents).hasSizeBetween(MAX_QUEUED + 1, SUBMISSIONS + 1);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

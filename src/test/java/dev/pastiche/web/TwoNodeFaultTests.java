@@ -51,7 +51,7 @@ class TwoNodeFaultTests {
     private static final String JOBS = "/v1/style-transfers";
     private static final int COUNT = 20;
     private static final int ITERATIONS = 24;
-    /** Small and short, with previews (replaced every 10 iterations) and a checkpoint every second. */
+    /** Small and short, with previews (replaced every 5 iterations); checkpoints every 250 ms, so that even a fast machine writes one early. */
     private static final String OPTIONS = "{\"size\": 32, \"iterations\": " + ITERATIONS + ", \"optimizer\": \"adam\", \"previewEvery\": 5, \"seed\": %d}";
     private static final Duration START = Duration.ofSeconds(180);
     private static final Duration PICKUP = Duration.ofSeconds(120);
@@ -73,7 +73,7 @@ class TwoNodeFaultTests {
         try {
             String[] args = {"--spring.datasource.url=" + schema.url(), "--spring.datasource.username=" + TestPostgres.USER,
                     "--spring.datasource.password=" + TestPostgres.PASSWORD, "--jobrunr.database.table-prefix=" + schema.jobrunrTablePrefix(),
-                    "--pastiche.storage.root=" + blobs, "--pastiche.jobs.checkpoint-interval=1s", "--pastiche.jobs.max-queued=100"};
+                    "--pastiche.storage.root=" + blobs, "--pastiche.jobs.checkpoint-interval=250ms", "--pastiche.jobs.max-queued=100"};
             Map<String, ServiceProcess> nodes = new LinkedHashMap<>();
             for (String name : List.of("node-a", "node-b")) {
                 nodes.put(name, start(name, dir, args));
