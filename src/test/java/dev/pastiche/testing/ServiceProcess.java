@@ -30,6 +30,9 @@ import java.util.stream.Collectors;
  */
 public final class ServiceProcess implements AutoCloseable {
 
+    /** {@link #kill()}'s exit status: that of a JVM killed by signal 9. */
+    public static final int SIGKILLED = 128 + 9;
+
     private static final Set<Process> ALIVE = ConcurrentHashMap.newKeySet();
 
     static {

@@ -51,8 +51,6 @@ class CrashRecoveryTests {
     private static final Duration PICKUP = Duration.ofSeconds(60);
     /** Orphan detection (≤ 25 s), the retry's back-off and poll (≤ 10 s), and the run again: 150 s is ample. */
     private static final Duration RECOVERY = Duration.ofSeconds(150);
-    /** {@link Process#exitValue()} of a JVM killed by signal 9. */
-    private static final int SIGKILLED = 128 + 9;
 
     private final List<ServiceProcess> processes = new ArrayList<>();
 
@@ -77,7 +75,7 @@ class CrashRecoveryTests {
         int reached = json(new ApiClient(first.port()).get(JOBS + "/" + id)).get("progress").get("iteration").asInt();
 
         long killed = System.nanoTime();
-        assertThat(first.kill()).as("exit status of the killed process").isEqualTo(SIGKILLED);
+        assertThat(first.kill()).as("exit status of the killed process").isEqualTo(ServiceProcess.SIGKILLED);
         ServiceProcess second = start("second", dir, args);
         second.awaitReady(START);
         log("H2: restarted %.1f s after the kill", killed);

@@ -57,7 +57,6 @@ class TwoNodeFaultTests {
     private static final Duration PICKUP = Duration.ofSeconds(120);
     /** Orphan detection (≤ 25 s), back-off and polls, and what is left of 20 short jobs on two workers. */
     private static final Duration DRAIN = Duration.ofSeconds(360);
-    private static final int SIGKILLED = 128 + 9;
 
     private final List<ServiceProcess> processes = new ArrayList<>();
 
@@ -95,11 +94,11 @@ class TwoNodeFaultTests {
             ServiceProcess killed = nodes.get(victim.node());
             long killedAt = System.nanoTime();
             Instant killInstant = Instant.now();
-            assertThat(killed.kill()).as("exit status of the killed process").isEqualTo(SIGKILLED);
+            assertThat(killed.kill()).as("exit status of the killed process").isEqualTo(ServiceProcess.SIGKILLED);
             TransferCheckpoint last;
             try (Connection db = schema.connect()) {
-                assertThat(statusOf(db, victim.job())).as("the killed job's row").isEqualTo("RUNNING");
-                last = TransferCheckpoint.fromBytes(Files.readAllBytes(blobPath(blobs, checkpointOf(db, victim.job()))));
+                assertThat(jobColumn(db, victim.job(), "status")).as("the killed job's row").isEqualTo("RUNNING");
+                last = TransferCheckpoint.fromBytes(Files.readAllBytes(blobPath(blobs, jobColumn(db, victim.job(), "checkpoint_blob"))));
             }
             ServiceProcess restarted = start(victim.node(), dir, args);
             nodes.put(victim.node(), restarted);
@@ -192,18 +191,9 @@ class TwoNodeFaultTests {
         throw new AssertionError("no running job wrote a checkpoint within " + PICKUP + logs);
     }
 
-    private static String statusOf(Connection db, String id) throws SQLException {
-        try (PreparedStatement row = db.prepareStatement("SELECT status FROM style_transfer_job WHERE id = ?")) {
-            row.setObject(1, UUID.fromString(id));
-            try (ResultSet rs = row.executeQuery()) {
-                assertThat(rs.next()).isTrue();
-                return rs.getString(1);
-            }
-        }
-    }
-
-    private static String checkpointOf(Connection db, String id) throws SQLException {
-        try (PreparedStatement row = db.prepareStatement("SELECT checkpoint_blob FROM style_transfer_job WHERE id = ?")) {
+    /** One column of the job's row ({@code column} is this class's own text, never a client's). */
+    private static String jobColumn(Connection db, String id, String column) throws SQLException {
+        try (PreparedStatement row = db.prepareStatement("SELECT " + column + " FROM style_transfer_job WHERE id = ?")) {
             row.setObject(1, UUID.fromString(id));
             try (ResultSet rs = row.executeQuery()) {
                 assertThat(rs.next()).isTrue();
